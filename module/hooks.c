@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netfilter hooks: where packets meet rules.
+ *
+ * Per packet: is there a rule table at all (one pointer test, the whole cost
+ * for a namespace without rules)?  Can a rule match at this hook?  Is it a
+ * TCP segment we can read?  Which stages is it?  Then the candidate rules
+ * (indexed by port) are tried in rule id order.
+ *
+ * Loss must look like loss.  NF_DROP at LOCAL_OUT makes ip_local_out()
+ * return -EPERM to TCP, which changes the behaviour under test (a refused
+ * SYN-ACK even kills the request socket).  On egress a dropped packet is
+ * therefore consumed and NF_STOLEN returned: the sender's stack sees a
+ * successful transmit, exactly as if the wire had lost it.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/ipv6.h>
+
+#include "tf.h"
+
+/* Last in the chain: what we see is what goes to TCP, or to the wire. */
+#define TF_HOOK_PRIORITY	(INT_MAX - 1)
+
+static int tf_l4_offset_v4(struct sk_buff *skb, struct tf_pkt *pkt)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (iph->protocol != IPPROTO_TCP || (ntohs(iph->frag_off) & IP_OFFSET))
+		return -1;
+	pkt->family = TF_FAMILY_IPV4;
+	memcpy(pkt->saddr, &iph->saddr, 4);
+	memcpy(pkt->daddr, &iph->daddr, 4);
+	return skb_network_offset(skb) + ip_hdrlen(skb);
+}
+
+static int tf_l4_offset_v6(struct sk_buff *skb, struct tf_pkt *pkt)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	u8 nexthdr = ip6h->nexthdr;
+	__be16 frag_off;
+	int thoff;
+
+	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
+				 &nexthdr, &frag_off);
+	if (thoff < 0 || nexthdr != IPPROTO_TCP || (frag_off & htons(~0x7)))
+		return -1;
+	pkt->family = TF_FAMILY_IPV6;
+	memcpy(pkt->saddr, &ip6h->saddr, 16);
+	memcpy(pkt->daddr, &ip6h->daddr, 16);
+	return thoff;
+}
+
+static bool tf_pkt_parse(struct sk_buff *skb, u8 pf, struct tf_pkt *pkt)
+{
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	unsigned int hdrlen;
+	int thoff;
+
+	memset(pkt, 0, sizeof(*pkt));
+	thoff = pf == NFPROTO_IPV4 ? tf_l4_offset_v4(skb, pkt) :
+				     tf_l4_offset_v6(skb, pkt);
+	if (thoff < 0)
+		return false;
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th)
+		return false;
+	hdrlen = th->doff * 4;
+	if (hdrlen < sizeof(*th) || thoff + hdrlen > skb->len)
+		return false;
+
+	pkt->sport = ntohs(th->source);
+	pkt->dport = ntohs(th->dest);
+	pkt->seq = ntohl(th->seq);
+	pkt->ack = ntohl(th->ack_seq);
+	pkt->len = skb->len - thoff - hdrlen;
+	pkt->flags = (th->syn ? TF_FLAG_SYN : 0) | (th->fin ? TF_FLAG_FIN : 0) |
+		     (th->rst ? TF_FLAG_RST : 0) | (th->psh ? TF_FLAG_PSH : 0) |
+		     (th->ack ? TF_FLAG_ACK : 0) | (th->urg ? TF_FLAG_URG : 0) |
+		     (th->ece ? TF_FLAG_ECE : 0) | (th->cwr ? TF_FLAG_CWR : 0);
+
+	/* Stages: a FIN may carry data; a pure ACK is only what is left. */
+	if (th->rst)
+		pkt->stages |= TF_STAGE_RST;
+	if (th->syn)
+		pkt->stages |= th->ack ? TF_STAGE_SYNACK : TF_STAGE_SYN;
+	if (th->fin)
+		pkt->stages |= TF_STAGE_FIN;
+	if (pkt->len && !th->syn)
+		pkt->stages |= TF_STAGE_DATA;
+	if (!pkt->stages && th->ack)
+		pkt->stages |= TF_STAGE_ACK;
+	return true;
+}
+
+struct tf_decision {
+	struct tf_net		*tn;
+	const struct tf_pkt	*pkt;
+	bool			drop;
+};
+
+static bool tf_try_rule(struct tf_rule *r, void *arg)
+{
+	struct tf_decision *d = arg;
+	struct tf_net *tn = d->tn;
+	u32 flow_id;
+
+	if (!tf_rule_matches(r, d->pkt))
+		return true;
+	atomic64_inc(&r->hits);
+	this_cpu_inc(tn->stats->matched);
+
+	/* Limits (skip, count) are per flow. */
+	if (!tf_flow_account(&tn->flows, d->pkt, r, &flow_id))
+		return true;
+
+	atomic64_inc(&r->acted);
+	this_cpu_inc(tn->stats->action[r->spec.action]);
+	tf_event_record(&tn->ring, d->pkt, r->spec.id, flow_id,
+			r->spec.action);
+
+	/* log passes the packet on to later rules; drop ends the walk. */
+	if (r->spec.action == TF_ACT_DROP) {
+		d->drop = true;
+		return false;
+	}
+	return true;
+}
+
+static unsigned int tf_hook(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	struct tf_net *tn = tf_net(state->net);
+	unsigned int dir = (unsigned long)priv;
+	const struct tf_table *t;
+	struct tf_decision d;
+	struct tf_pkt pkt;
+
+	/* nf_hook_slow() holds rcu_read_lock() around the hooks. */
+	t = rcu_dereference(tn->table);
+	if (!t || !(t->dirs & BIT(dir)))
+		return NF_ACCEPT;
+	if (!tf_pkt_parse(skb, state->pf, &pkt))
+		return NF_ACCEPT;
+	pkt.dir = dir;
+	this_cpu_inc(tn->stats->seen);
+
+	d.tn = tn;
+	d.pkt = &pkt;
+	d.drop = false;
+	tf_table_walk(t, &pkt, tf_try_rule, &d);
+	if (!d.drop)
+		return NF_ACCEPT;
+
+	if (dir == TF_DIR_OUT) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NETFILTER_DROP);
+		return NF_STOLEN;
+	}
+	return NF_DROP;
+}
+
+#define TF_HOOK(family, hook_num, dir_val) {			\
+	.hook		= tf_hook,				\
+	.pf		= family,				\
+	.hooknum	= hook_num,				\
+	.priority	= TF_HOOK_PRIORITY,			\
+	.priv		= (void *)(unsigned long)(dir_val),	\
+}
+
+static const struct nf_hook_ops tf_hook_ops[] = {
+	TF_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN,		TF_DIR_IN),
+	TF_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT,	TF_DIR_OUT),
+	TF_HOOK(NFPROTO_IPV4, NF_INET_FORWARD,		TF_DIR_FWD),
+	TF_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN,		TF_DIR_IN),
+	TF_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_OUT,	TF_DIR_OUT),
+	TF_HOOK(NFPROTO_IPV6, NF_INET_FORWARD,		TF_DIR_FWD),
+};
+
+int tf_hooks_register(struct net *net)
+{
+	return nf_register_net_hooks(net, tf_hook_ops, ARRAY_SIZE(tf_hook_ops));
+}
+
+void tf_hooks_unregister(struct net *net)
+{
+	nf_unregister_net_hooks(net, tf_hook_ops, ARRAY_SIZE(tf_hook_ops));
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfault: make TCP fail on purpose, between two real TCP stacks.
+ *
+ * Rules, events and counters live per network namespace; the hooks are
+ * registered in every namespace and cost one pointer test where no rule
+ * exists.  See Documentation/ for the rule language.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <net/netns/generic.h>
+
+#include "tf.h"
+
+unsigned int tf_net_id __read_mostly;
+
+unsigned int tf_event_ring_size __read_mostly = 4096;
+unsigned int tf_max_flows __read_mostly = 65536;
+unsigned int tf_flow_timeout __read_mostly = 4 * 3600;
+
+/* Parameters refuse values outside their range instead of clamping. */
+static int tf_param_set_range(const char *val, const struct kernel_param *kp,
+			      unsigned int min, unsigned int max)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(val, 0, &v);
+	if (err)
+		return err;
+	if (v < min || v > max) {
+		pr_err("%s must be in [%u, %u]\n", kp->name, min, max);
+		return -ERANGE;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int tf_param_set_ring(const char *val, const struct kernel_param *kp)
+{
+	return tf_param_set_range(val, kp, 16, 1 << 20);
+}
+
+static int tf_param_set_flows(const char *val, const struct kernel_param *kp)
+{
+	return tf_param_set_range(val, kp, 1, 1 << 24);
+}
+
+static int tf_param_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	return tf_param_set_range(val, kp, 1, 7 * 24 * 3600);
+}
+
+static const struct kernel_param_ops tf_ring_param_ops = {
+	.set	= tf_param_set_ring,
+	.get	= param_get_uint,
+};
+
+static const struct kernel_param_ops tf_flows_param_ops = {
+	.set	= tf_param_set_flows,
+	.get	= param_get_uint,
+};
+
+static const struct kernel_param_ops tf_timeout_param_ops = {
+	.set	= tf_param_set_timeout,
+	.get	= param_get_uint,
+};
+
+module_param_cb(event_ring, &tf_ring_param_ops, &tf_event_ring_size, 0644);
+MODULE_PARM_DESC(event_ring,
+		 "Events kept per namespace, 16..1048576 (applies to namespaces getting their first rule)");
+module_param_cb(max_flows, &tf_flows_param_ops, &tf_max_flows, 0644);
+MODULE_PARM_DESC(max_flows, "Flows tracked per namespace, 1..16777216");
+module_param_cb(flow_timeout, &tf_timeout_param_ops, &tf_flow_timeout, 0644);
+MODULE_PARM_DESC(flow_timeout, "Seconds an idle flow's state is kept");
+
+static int __net_init tf_net_init(struct net *net)
+{
+	struct tf_net *tn = tf_net(net);
+	int err;
+
+	tn->net = net;
+	RCU_INIT_POINTER(tn->table, NULL);
+	mutex_init(&tn->write_lock);
+	spin_lock_init(&tn->ring.lock);
+
+	tn->stats = alloc_percpu(struct tf_stats);
+	if (!tn->stats)
+		return -ENOMEM;
+	err = tf_flows_init(&tn->flows);
+	if (err)
+		goto err_flows;
+	err = tf_proc_init(net, tn);
+	if (err)
+		goto err_proc;
+	err = tf_hooks_register(net);
+	if (err)
+		goto err_hooks;
+	return 0;
+
+err_hooks:
+	tf_proc_exit(net, tn);
+err_proc:
+	tf_flows_exit(&tn->flows);
+err_flows:
+	free_percpu(tn->stats);
+	return err;
+}
+
+static void __net_exit tf_net_exit(struct net *net)
+{
+	struct tf_net *tn = tf_net(net);
+
+	/* Unregistering waits for packets in the hooks (synchronize_net). */
+	tf_hooks_unregister(net);
+	tf_proc_exit(net, tn);
+	tf_rules_free(tn);
+	tf_flows_exit(&tn->flows);
+	tf_ring_free(&tn->ring);
+	free_percpu(tn->stats);
+}
+
+static struct pernet_operations tf_net_ops __read_mostly = {
+	.init	= tf_net_init,
+	.exit	= tf_net_exit,
+	.id	= &tf_net_id,
+	.size	= sizeof(struct tf_net),
+};
+
+static int __init tf_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&tf_net_ops);
+	if (err)
+		return err;
+	pr_info("loaded\n");
+	return 0;
+}
+
+static void __exit tf_exit(void)
+{
+	unregister_pernet_subsys(&tf_net_ops);
+	/* Rules and tables are freed by RCU callbacks: let them finish. */
+	rcu_barrier();
+	pr_info("unloaded\n");
+}
+
+module_init(tf_init);
+module_exit(tf_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("tcpfault developers");
+MODULE_DESCRIPTION("Make TCP fail on purpose: drop or change chosen packets per port and handshake stage");
+MODULE_VERSION("0.1");

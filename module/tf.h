@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpfault: internal interfaces between the parts of the module.
+ *
+ *   main.c    module init/exit, parameters, per-namespace setup
+ *   hooks.c   netfilter hooks: parse, classify, decide, consume
+ *   rules.c   rule table (RCU, indexed by port) and the write path
+ *   flows.c   per-flow state: flow ids and per-rule limit counters
+ *   events.c  event ring
+ *   proc.c    /proc/net/tcpfault/{rules,events,stats}
+ */
+#ifndef _TF_H
+#define _TF_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "tf_parse.h"
+
+struct proc_dir_entry;
+struct seq_file;
+
+struct tf_rule {
+	struct tf_rule_spec	spec;
+	u64			serial;	/* unique for the module's life */
+	atomic64_t		hits;	/* packets matched */
+	atomic64_t		acted;	/* packets the action was applied to */
+	struct rcu_head		rcu;
+};
+
+/*
+ * The rule table is immutable once published: a write builds a new one and
+ * swaps it in, which makes multi-line writes all-or-nothing and lets the
+ * packet path read it under RCU alone.  Rules with a single port are found
+ * through a hash of (which port, port number); only the others are scanned.
+ */
+struct tf_slot {
+	u32 key;			/* 0: empty */
+	u32 start;			/* into idx[] */
+	u32 len;
+};
+
+struct tf_table {
+	struct rcu_head		rcu;
+	u32			nr;	/* rules, ascending id */
+	struct tf_rule		**rules;
+	u32			nwild;	/* rules without a single port */
+	struct tf_rule		**wild;
+	u32			hash_mask;
+	struct tf_slot		*slots;
+	struct tf_rule		**idx;
+	u8			dirs;	/* hooks some rule can match at */
+};
+
+/* TCP flags as events print them, in this order: "SFRPAUEC". */
+enum tf_flag_bit {
+	TF_FLAG_SYN = 1 << 0,
+	TF_FLAG_FIN = 1 << 1,
+	TF_FLAG_RST = 1 << 2,
+	TF_FLAG_PSH = 1 << 3,
+	TF_FLAG_ACK = 1 << 4,
+	TF_FLAG_URG = 1 << 5,
+	TF_FLAG_ECE = 1 << 6,
+	TF_FLAG_CWR = 1 << 7,
+};
+
+/* What the packet path extracted from one TCP segment. */
+struct tf_pkt {
+	u8	family;			/* TF_FAMILY_* */
+	u8	dir;			/* TF_DIR_* */
+	u8	stages;			/* TF_STAGE_* bits */
+	u8	flags;			/* TF_FLAG_* in event order */
+	u16	sport, dport;		/* host order */
+	u32	seq, ack, len;
+	u8	saddr[16], daddr[16];
+};
+
+struct tf_stats {
+	u64 seen;
+	u64 matched;
+	u64 action[TF_ACT_MAX];
+};
+
+struct tf_event {
+	u64	ts;
+	u32	rule_id;
+	u32	flow_id;
+	u32	seq, ack, len;
+	u16	sport, dport;
+	u8	family, dir, flags, verdict;
+	u8	saddr[16], daddr[16];
+};
+
+struct tf_ring {
+	spinlock_t		lock;	/* all fields; taken on the packet path */
+	u32			size;
+	u64			head;	/* number of the next event */
+	u64			tail;	/* oldest event still held */
+	u64			lost;	/* overwritten by newer ones */
+	struct tf_event		*ev;
+};
+
+struct tf_flows {
+	spinlock_t		lock;	/* all fields and flows */
+	struct hlist_head	*buckets;
+	struct list_head	lru;	/* least recently used first */
+	u32			nr;
+	u32			next_id;
+	u64			evicted;
+};
+
+struct tf_net {
+	struct net			*net;
+	struct tf_table __rcu		*table;
+	struct mutex			write_lock;	/* writers of table */
+	struct tf_ring			ring;
+	struct tf_flows			flows;
+	struct tf_stats __percpu	*stats;
+	struct proc_dir_entry		*proc_dir;
+	char				error[TF_ERR_MAX + 16];
+	bool				hooks_registered;
+};
+
+/* main.c */
+extern unsigned int tf_net_id;
+extern unsigned int tf_event_ring_size;
+extern unsigned int tf_max_flows;
+extern unsigned int tf_flow_timeout;
+
+static inline struct tf_net *tf_net(const struct net *net)
+{
+	return net_generic(net, tf_net_id);
+}
+
+/* hooks.c */
+int tf_hooks_register(struct net *net);
+void tf_hooks_unregister(struct net *net);
+
+/* rules.c */
+int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len);
+void tf_rules_free(struct tf_net *tn);
+bool tf_rule_matches(const struct tf_rule *r, const struct tf_pkt *pkt);
+typedef bool (*tf_rule_fn)(struct tf_rule *r, void *arg);
+void tf_table_walk(const struct tf_table *t,
+				 const struct tf_pkt *pkt, tf_rule_fn fn,
+				 void *arg);
+
+/* flows.c */
+int tf_flows_init(struct tf_flows *fl);
+void tf_flows_exit(struct tf_flows *fl);
+bool tf_flow_account(struct tf_flows *fl, const struct tf_pkt *pkt,
+		     const struct tf_rule *r, u32 *flow_id);
+
+/* events.c */
+int tf_ring_alloc(struct tf_ring *ring);
+void tf_ring_free(struct tf_ring *ring);
+void tf_ring_clear(struct tf_ring *ring);
+void tf_event_record(struct tf_ring *ring, const struct tf_pkt *pkt,
+		     u32 rule_id, u32 flow_id, u8 verdict);
+bool tf_event_get(struct tf_ring *ring, u64 *pos, struct tf_event *ev);
+void tf_event_show(struct seq_file *m, const struct tf_event *ev);
+
+/* proc.c */
+int tf_proc_init(struct net *net, struct tf_net *tn);
+void tf_proc_exit(struct net *net, struct tf_net *tn);
+
+#endif /* _TF_H */

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parser and printer of the tcpfault rule language (see tf_parse.h).
+ *
+ * Every command is checked completely here, so that the packet path never
+ * validates anything: what reaches the rule table is well formed.  Errors
+ * name the offending word, because the same messages are what a user of
+ * tcpfaultctl or of /proc/net/tcpfault/rules reads.
+ */
+#ifndef TF_USERSPACE
+#include <linux/errno.h>
+#include <linux/inet.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#endif
+
+#include "tf_parse.h"
+
+#define TF_MAX_WORDS	64
+
+struct tf_parser {
+	char **words;
+	int nwords;
+	int pos;
+	char *err;
+	size_t errlen;
+};
+
+static const char * const tf_family_names[] = {
+	[TF_FAMILY_IPV4] = "ipv4",
+	[TF_FAMILY_IPV6] = "ipv6",
+};
+
+static const char * const tf_dir_names[] = {
+	[TF_DIR_IN] = "in",
+	[TF_DIR_OUT] = "out",
+	[TF_DIR_FWD] = "fwd",
+};
+
+static const char * const tf_action_names[] = {
+	[TF_ACT_DROP] = "drop",
+	[TF_ACT_LOG] = "log",
+};
+
+struct tf_name_bits {
+	const char *name;
+	u8 bits;
+	bool supported;
+};
+
+static const struct tf_name_bits tf_stage_names[] = {
+	{ "syn",	TF_STAGE_SYN,		true },
+	{ "synack",	TF_STAGE_SYNACK,	true },
+	{ "ack3",	TF_STAGE_ACK3,		false },
+	{ "ack",	TF_STAGE_ACK,		true },
+	{ "data",	TF_STAGE_DATA,		true },
+	{ "probe",	TF_STAGE_PROBE,		false },
+	{ "fin",	TF_STAGE_FIN,		true },
+	{ "rst",	TF_STAGE_RST,		true },
+	{ "any",	TF_STAGE_ANY,		true },
+};
+
+/* Words of the contract (DESIGN.md) that this version does not build yet. */
+static const char * const tf_unbuilt_keywords[] = {
+	"cookie", "payload", "payload-hex", "after", "idle",
+	"every", "prob", "seed",
+};
+
+static const char * const tf_unbuilt_actions[] = {
+	"reset", "reset-both", "delay", "window", "flags", "corrupt",
+};
+
+static __printf(3, 4)
+int tf_fail(struct tf_parser *p, int errno_val, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return errno_val;
+}
+
+static int tf_lookup(const char * const *names, unsigned int n, const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+static bool tf_in_list(const char * const *names, unsigned int n,
+		       const char *s)
+{
+	return tf_lookup(names, n, s) >= 0;
+}
+
+/* Decimal only, no sign, no overflow, at most @max. */
+static bool tf_parse_u32(const char *s, u32 max, u32 *out)
+{
+	u64 v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+static int tf_parse_ports(struct tf_parser *p, const char *key,
+			  const char *val, struct tf_port_range *r)
+{
+	char buf[16];
+	char *dash;
+	u32 lo, hi;
+
+	if (strlen(val) >= sizeof(buf))
+		return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"",
+			       val, key);
+	strscpy(buf, val, sizeof(buf));
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (!tf_parse_u32(buf, 65535, &lo) ||
+	    (dash && !tf_parse_u32(dash + 1, 65535, &hi)))
+		return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"",
+			       val, key);
+	if (!dash)
+		hi = lo;
+	if (lo > hi)
+		return tf_fail(p, -EINVAL, "reversed range \"%s\" for \"%s\"",
+			       val, key);
+	r->lo = lo;
+	r->hi = hi;
+	r->set = true;
+	return 0;
+}
+
+static bool tf_addr_from_str(const char *s, struct tf_prefix *pfx)
+{
+#ifdef TF_USERSPACE
+	if (inet_pton(AF_INET, s, pfx->addr) == 1) {
+		pfx->family = TF_FAMILY_IPV4;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, pfx->addr) == 1) {
+		pfx->family = TF_FAMILY_IPV6;
+		return true;
+	}
+#else
+	const char *end;
+
+	if (in4_pton(s, -1, pfx->addr, -1, &end) && !*end) {
+		pfx->family = TF_FAMILY_IPV4;
+		return true;
+	}
+	if (in6_pton(s, -1, pfx->addr, -1, &end) && !*end) {
+		pfx->family = TF_FAMILY_IPV6;
+		return true;
+	}
+#endif
+	return false;
+}
+
+static int tf_parse_prefix(struct tf_parser *p, const char *key,
+			   const char *val, struct tf_prefix *pfx)
+{
+	char buf[64];
+	char *slash;
+	u32 plen, maxlen, i;
+
+	if (strlen(val) >= sizeof(buf))
+		return tf_fail(p, -EINVAL, "invalid address \"%s\" for \"%s\"",
+			       val, key);
+	strscpy(buf, val, sizeof(buf));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	memset(pfx, 0, sizeof(*pfx));
+	if (!tf_addr_from_str(buf, pfx))
+		return tf_fail(p, -EINVAL, "invalid address \"%s\" for \"%s\"",
+			       val, key);
+	maxlen = pfx->family == TF_FAMILY_IPV4 ? 32 : 128;
+	plen = maxlen;
+	if (slash && !tf_parse_u32(slash + 1, maxlen, &plen))
+		return tf_fail(p, -EINVAL, "invalid prefix length in \"%s\" for \"%s\"",
+			       val, key);
+	pfx->plen = plen;
+	for (i = plen; i < maxlen; i++) {
+		if (pfx->addr[i / 8] & (0x80 >> (i % 8)))
+			return tf_fail(p, -EINVAL, "host bits set in \"%s\" for \"%s\"",
+				       val, key);
+	}
+	return 0;
+}
+
+bool tf_prefix_match(const struct tf_prefix *pfx, const u8 *addr)
+{
+	unsigned int full = pfx->plen / 8, rest = pfx->plen % 8;
+
+	if (memcmp(pfx->addr, addr, full))
+		return false;
+	if (!rest)
+		return true;
+	return !((pfx->addr[full] ^ addr[full]) & (0xff00 >> rest));
+}
+
+static const char *tf_next_value(struct tf_parser *p, const char *key)
+{
+	if (p->pos >= p->nwords) {
+		tf_fail(p, -EINVAL, "missing value for \"%s\"", key);
+		return NULL;
+	}
+	return p->words[p->pos++];
+}
+
+/*
+ * Keywords that may appear at most once each.  The bit records which
+ * were seen so that duplicates and cross-keyword rules can be checked.
+ */
+enum tf_kw {
+	TF_KW_ID, TF_KW_FAMILY, TF_KW_DIR, TF_KW_SPORT, TF_KW_DPORT,
+	TF_KW_PORT, TF_KW_SADDR, TF_KW_DADDR, TF_KW_STAGE, TF_KW_ACTION,
+	TF_KW_SKIP, TF_KW_COUNT, TF_KW_NR,
+};
+
+static const char * const tf_kw_names[TF_KW_NR] = {
+	[TF_KW_ID] = "id",
+	[TF_KW_FAMILY] = "family",
+	[TF_KW_DIR] = "dir",
+	[TF_KW_SPORT] = "sport",
+	[TF_KW_DPORT] = "dport",
+	[TF_KW_PORT] = "port",
+	[TF_KW_SADDR] = "saddr",
+	[TF_KW_DADDR] = "daddr",
+	[TF_KW_STAGE] = "stage",
+	[TF_KW_ACTION] = "action",
+	[TF_KW_SKIP] = "skip",
+	[TF_KW_COUNT] = "count",
+};
+
+static int tf_parse_stage(struct tf_parser *p, const char *val, u8 *stages)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tf_stage_names); i++) {
+		if (strcmp(tf_stage_names[i].name, val))
+			continue;
+		if (!tf_stage_names[i].supported)
+			return tf_fail(p, -EINVAL,
+				       "stage \"%s\" is not supported yet", val);
+		*stages = tf_stage_names[i].bits;
+		return 0;
+	}
+	return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"", val,
+		       "stage");
+}
+
+static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
+		       struct tf_rule_spec *r)
+{
+	const char *val = tf_next_value(p, key);
+	int v;
+
+	if (!val)
+		return -EINVAL;
+
+	switch (kw) {
+	case TF_KW_ID:
+		if (!tf_parse_u32(val, TF_ID_MAX, &r->id) || !r->id)
+			break;
+		return 0;
+	case TF_KW_FAMILY:
+		v = tf_lookup(tf_family_names, TF_FAMILY_IPV6 + 1, val);
+		if (v < 0)
+			break;
+		r->family = v;
+		return 0;
+	case TF_KW_DIR:
+		v = tf_lookup(tf_dir_names, TF_DIR_FWD + 1, val);
+		if (v < 0)
+			break;
+		r->dir = v;
+		return 0;
+	case TF_KW_SPORT:
+		return tf_parse_ports(p, key, val, &r->sport);
+	case TF_KW_DPORT:
+		return tf_parse_ports(p, key, val, &r->dport);
+	case TF_KW_PORT:
+		return tf_parse_ports(p, key, val, &r->port);
+	case TF_KW_SADDR:
+		return tf_parse_prefix(p, key, val, &r->saddr);
+	case TF_KW_DADDR:
+		return tf_parse_prefix(p, key, val, &r->daddr);
+	case TF_KW_STAGE:
+		return tf_parse_stage(p, val, &r->stages);
+	case TF_KW_ACTION:
+		if (tf_in_list(tf_unbuilt_actions,
+			       ARRAY_SIZE(tf_unbuilt_actions), val))
+			return tf_fail(p, -EINVAL,
+				       "action \"%s\" is not supported yet", val);
+		v = tf_lookup(tf_action_names, TF_ACT_MAX, val);
+		if (v < 0)
+			break;
+		r->action = v;
+		return 0;
+	case TF_KW_SKIP:
+		if (!tf_parse_u32(val, 0xffffffffU, &r->skip))
+			break;
+		return 0;
+	case TF_KW_COUNT:
+		if (!tf_parse_u32(val, 0xffffffffU, &r->count) || !r->count)
+			break;
+		return 0;
+	case TF_KW_NR:
+		break;
+	}
+	return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"", val, key);
+}
+
+static bool tf_family_clash(u8 family, const struct tf_prefix *pfx)
+{
+	return pfx->family && family && pfx->family != family;
+}
+
+static int tf_parse_add(struct tf_parser *p, struct tf_rule_spec *r)
+{
+	unsigned int seen = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->stages = TF_STAGE_ANY;
+
+	while (p->pos < p->nwords) {
+		const char *key = p->words[p->pos++];
+		int kw = tf_lookup(tf_kw_names, TF_KW_NR, key);
+
+		if (kw < 0) {
+			if (tf_in_list(tf_unbuilt_keywords,
+				       ARRAY_SIZE(tf_unbuilt_keywords),
+				       key))
+				return tf_fail(p, -EINVAL,
+					       "\"%s\" is not supported yet", key);
+			return tf_fail(p, -EINVAL, "unknown keyword \"%s\"", key);
+		}
+		if (seen & (1U << kw))
+			return tf_fail(p, -EINVAL, "duplicate keyword \"%s\"", key);
+		seen |= 1U << kw;
+		ret = tf_parse_kw(p, kw, key, r);
+		if (ret)
+			return ret;
+	}
+
+	if (!(seen & (1U << TF_KW_ACTION)))
+		return tf_fail(p, -EINVAL, "missing \"%s\"", "action");
+	if (tf_family_clash(r->family, &r->saddr) ||
+	    tf_family_clash(r->family, &r->daddr) ||
+	    tf_family_clash(r->saddr.family, &r->daddr))
+		return tf_fail(p, -EINVAL,
+			       "address family mismatch between %s and %s",
+			       "family", "saddr/daddr");
+	if (!r->family)
+		r->family = r->saddr.family ? r->saddr.family : r->daddr.family;
+	return 0;
+}
+
+int tf_parse_line(char *line, struct tf_cmd *cmd, char *err, size_t errlen)
+{
+	char *words[TF_MAX_WORDS];
+	struct tf_parser p = {
+		.words = words,
+		.err = err,
+		.errlen = errlen,
+	};
+	char *s = line;
+	const char *verb;
+
+	memset(cmd, 0, sizeof(*cmd));
+	err[0] = '\0';
+
+	if (strlen(line) >= TF_LINE_MAX)
+		return tf_fail(&p, -E2BIG, "line longer than %d bytes", TF_LINE_MAX - 1);
+
+	/* Split on blanks; a word starting with '#' ends the line. */
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		if (!*s || *s == '#')
+			break;
+		if (p.nwords == TF_MAX_WORDS)
+			return tf_fail(&p, -E2BIG, "more than %d words", TF_MAX_WORDS);
+		words[p.nwords++] = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+
+	if (!p.nwords)
+		return 0;
+
+	verb = words[p.pos++];
+	if (!strcmp(verb, "add")) {
+		cmd->op = TF_OP_ADD;
+		return tf_parse_add(&p, &cmd->rule);
+	}
+	if (!strcmp(verb, "del")) {
+		const char *val = tf_next_value(&p, "del");
+
+		if (!val)
+			return -EINVAL;
+		if (!tf_parse_u32(val, TF_ID_MAX, &cmd->id) || !cmd->id)
+			return tf_fail(&p, -EINVAL,
+				       "invalid value \"%s\" for \"%s\"",
+				       val, "del");
+		cmd->op = TF_OP_DEL;
+	} else if (!strcmp(verb, "flush")) {
+		cmd->op = TF_OP_FLUSH;
+	} else if (!strcmp(verb, "kill")) {
+		return tf_fail(&p, -EINVAL, "\"%s\" is not supported yet", verb);
+	} else {
+		return tf_fail(&p, -EINVAL, "unknown command \"%s\"", verb);
+	}
+	if (p.pos < p.nwords)
+		return tf_fail(&p, -EINVAL, "unexpected \"%s\" after \"%s\"",
+			       words[p.pos], verb);
+	return 0;
+}
+
+const char *tf_action_name(unsigned int action)
+{
+	if (action < TF_ACT_MAX && tf_action_names[action])
+		return tf_action_names[action];
+	return "?";
+}
+
+const char *tf_dir_name(unsigned int dir)
+{
+	if (dir <= TF_DIR_FWD && tf_dir_names[dir])
+		return tf_dir_names[dir];
+	return "any";
+}
+
+/* Appends to @buf without overrunning it; *@off counts what was wanted. */
+static __printf(4, 5)
+void tf_put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	size_t at = *off < len ? *off : len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	*off += vsnprintf(buf + at, len - at, fmt, ap);
+	va_end(ap);
+}
+
+static void tf_put_ports(char *buf, size_t len, size_t *off, const char *key,
+			 const struct tf_port_range *r)
+{
+	if (!r->set)
+		return;
+	if (r->lo == r->hi)
+		tf_put(buf, len, off, " %s %u", key, r->lo);
+	else
+		tf_put(buf, len, off, " %s %u-%u", key, r->lo, r->hi);
+}
+
+static void tf_put_prefix(char *buf, size_t len, size_t *off, const char *key,
+			  const struct tf_prefix *pfx)
+{
+	unsigned int maxlen = pfx->family == TF_FAMILY_IPV4 ? 32 : 128;
+#ifdef TF_USERSPACE
+	char a[INET6_ADDRSTRLEN];
+
+	if (!pfx->family)
+		return;
+	inet_ntop(pfx->family == TF_FAMILY_IPV4 ? AF_INET : AF_INET6,
+		  pfx->addr, a, sizeof(a));
+	tf_put(buf, len, off, " %s %s", key, a);
+#else
+	if (!pfx->family)
+		return;
+	if (pfx->family == TF_FAMILY_IPV4)
+		tf_put(buf, len, off, " %s %pI4", key, pfx->addr);
+	else
+		tf_put(buf, len, off, " %s %pI6c", key, pfx->addr);
+#endif
+	if (pfx->plen != maxlen)
+		tf_put(buf, len, off, "/%u", pfx->plen);
+}
+
+int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	tf_put(buf, len, &off, "add id %u", r->id);
+	if (r->family)
+		tf_put(buf, len, &off, " family %s", tf_family_names[r->family]);
+	if (r->dir)
+		tf_put(buf, len, &off, " dir %s", tf_dir_name(r->dir));
+	tf_put_ports(buf, len, &off, "sport", &r->sport);
+	tf_put_ports(buf, len, &off, "dport", &r->dport);
+	tf_put_ports(buf, len, &off, "port", &r->port);
+	tf_put_prefix(buf, len, &off, "saddr", &r->saddr);
+	tf_put_prefix(buf, len, &off, "daddr", &r->daddr);
+	for (i = 0; i < ARRAY_SIZE(tf_stage_names); i++) {
+		if (r->stages != TF_STAGE_ANY &&
+		    r->stages == tf_stage_names[i].bits)
+			tf_put(buf, len, &off, " stage %s",
+			       tf_stage_names[i].name);
+	}
+	tf_put(buf, len, &off, " action %s", tf_action_name(r->action));
+	if (r->skip)
+		tf_put(buf, len, &off, " skip %u", r->skip);
+	if (r->count)
+		tf_put(buf, len, &off, " count %u", r->count);
+	return off < len ? (int)off : -ENOSPC;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpfault rule language: one command per line, iproute2-style
+ * "keyword value" pairs.  This header and tf_parse.c are compiled both into
+ * the module and, with -DTF_USERSPACE, into tcpfaultctl and the host unit
+ * tests, so the kernel and the tool accept exactly the same language.
+ */
+#ifndef _TF_PARSE_H
+#define _TF_PARSE_H
+
+#ifdef TF_USERSPACE
+#include "tf_user.h"		/* ctl/: kernel types and helpers */
+#else
+#include <linux/types.h>
+#endif
+
+#define TF_LINE_MAX	512		/* bytes per command line */
+#define TF_WRITE_MAX	65536		/* bytes per write() */
+#define TF_RULES_MAX	65536		/* rules per namespace */
+#define TF_ID_MAX	2147483647U
+#define TF_ERR_MAX	160		/* room for one error message */
+
+enum tf_family {
+	TF_FAMILY_ANY,
+	TF_FAMILY_IPV4,
+	TF_FAMILY_IPV6,
+};
+
+enum tf_dir {
+	TF_DIR_ANY,
+	TF_DIR_IN,
+	TF_DIR_OUT,
+	TF_DIR_FWD,
+};
+
+/* A packet belongs to one or more stages; a rule names one (or any). */
+enum tf_stage_bit {
+	TF_STAGE_SYN	= 1 << 0,
+	TF_STAGE_SYNACK	= 1 << 1,
+	TF_STAGE_ACK3	= 1 << 2,
+	TF_STAGE_ACK	= 1 << 3,
+	TF_STAGE_DATA	= 1 << 4,
+	TF_STAGE_PROBE	= 1 << 5,
+	TF_STAGE_FIN	= 1 << 6,
+	TF_STAGE_RST	= 1 << 7,
+};
+
+#define TF_STAGE_ANY	0xff
+
+enum tf_action {
+	TF_ACT_NONE,
+	TF_ACT_DROP,
+	TF_ACT_LOG,
+	TF_ACT_MAX,
+};
+
+struct tf_port_range {
+	u16 lo, hi;
+	bool set;
+};
+
+struct tf_prefix {
+	u8 family;			/* TF_FAMILY_*, ANY = unset */
+	u8 plen;
+	u8 addr[16];			/* network byte order */
+};
+
+struct tf_rule_spec {
+	u32 id;				/* 0: the kernel picks one */
+	u8 family;			/* TF_FAMILY_* */
+	u8 dir;				/* TF_DIR_* */
+	u8 stages;			/* TF_STAGE_* mask */
+	u8 action;			/* TF_ACT_* */
+	struct tf_port_range sport, dport, port;
+	struct tf_prefix saddr, daddr;
+	u32 skip;			/* per flow: let the first N matches pass */
+	u32 count;			/* per flow: act at most N times, 0 = no limit */
+};
+
+enum tf_op {
+	TF_OP_NONE,			/* blank line or comment */
+	TF_OP_ADD,
+	TF_OP_DEL,
+	TF_OP_FLUSH,
+};
+
+struct tf_cmd {
+	enum tf_op op;
+	u32 id;				/* TF_OP_DEL */
+	struct tf_rule_spec rule;	/* TF_OP_ADD */
+};
+
+int tf_parse_line(char *line, struct tf_cmd *cmd, char *err, size_t errlen);
+int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len);
+const char *tf_action_name(unsigned int action);
+const char *tf_dir_name(unsigned int dir);
+bool tf_prefix_match(const struct tf_prefix *p, const u8 *addr);
+
+#endif /* _TF_PARSE_H */

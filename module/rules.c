@@ -114,9 +114,8 @@ static void tf_lookup(const struct tf_table *t, u32 key,
  * sorted by id: the rules keyed on the packet's destination port, those on
  * its source port, and the wild ones.
  */
-void tf_table_walk(const struct tf_table *t,
-				 const struct tf_pkt *pkt, tf_rule_fn fn,
-				 void *arg)
+void tf_table_walk(const struct tf_table *t, const struct tf_pkt *pkt,
+		   tf_rule_fn fn, void *arg)
 {
 	struct tf_rule * const *run[3];
 	u32 len[3], pos[3] = { 0, 0, 0 };

@@ -147,9 +147,8 @@ int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len);
 void tf_rules_free(struct tf_net *tn);
 bool tf_rule_matches(const struct tf_rule *r, const struct tf_pkt *pkt);
 typedef bool (*tf_rule_fn)(struct tf_rule *r, void *arg);
-void tf_table_walk(const struct tf_table *t,
-				 const struct tf_pkt *pkt, tf_rule_fn fn,
-				 void *arg);
+void tf_table_walk(const struct tf_table *t, const struct tf_pkt *pkt,
+		   tf_rule_fn fn, void *arg);
 
 /* flows.c */
 int tf_flows_init(struct tf_flows *fl);

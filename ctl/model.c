@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfault schedule model; see model.h for the kernel sources it follows.
+ *
+ * The SYN model walks the retransmission timer the way tcp_retransmit_timer()
+ * does, carrying the range of jiffies at which each transmission can happen
+ * (every wheel timer fires 1..gran jiffies after its nominal expiry). Where
+ * the give-up decision depends on that accumulated lateness (the time budget
+ * falls inside the range), the step is marked "maybe" and the model allows a
+ * range of retransmission counts rather than one exact number.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define NSEC_PER_SEC	1000000000LL
+#define NSEC_PER_MSEC	1000000LL
+
+/* kernel/time/timer.c: LVL_CLK_SHIFT 3, LVL_BITS 6, LVL_DEPTH 9 at HZ > 100 */
+#define TF_LVL_CLK_SHIFT	3
+#define TF_LVL_SIZE		64u
+#define TF_LVL_DEPTH		9
+#define TF_LVL_START(n)		((TF_LVL_SIZE - 1) << (((n) - 1) * TF_LVL_CLK_SHIFT))
+
+uint32_t tf_wheel_gran(uint32_t d)
+{
+	unsigned int lvl = 0;
+
+	while (lvl < TF_LVL_DEPTH - 1 && d >= TF_LVL_START(lvl + 1))
+		lvl++;
+	return 1u << (lvl * TF_LVL_CLK_SHIFT);
+}
+
+static uint64_t jiffies_to_msecs(uint64_t j, unsigned int hz)
+{
+	return j * 1000 / hz;
+}
+
+/* Rounds up, as the kernel's msecs_to_jiffies() does. */
+static uint64_t msecs_to_jiffies(uint64_t ms, unsigned int hz)
+{
+	return (ms * hz + 999) / 1000;
+}
+
+static unsigned int ilog2_u(unsigned int v)
+{
+	unsigned int r = 0;
+
+	while (v >>= 1)
+		r++;
+	return r;
+}
+
+uint64_t tf_model_timeout_ms(unsigned int boundary, unsigned int hz)
+{
+	uint64_t rto_base = hz;			/* TCP_TIMEOUT_INIT */
+	uint64_t rto_max = 120ull * hz;		/* TCP_RTO_MAX */
+	unsigned int thresh = ilog2_u(rto_max / rto_base);
+	uint64_t timeout;
+
+	if (boundary <= thresh)
+		timeout = ((2ull << boundary) - 1) * rto_base;
+	else
+		timeout = ((2ull << thresh) - 1) * rto_base +
+			  (boundary - thresh) * rto_max;
+	return jiffies_to_msecs(timeout, hz);
+}
+
+static const char *const kind_names[] = {
+	[TF_MODEL_SYN]		= "syn",
+	[TF_MODEL_SYNACK]	= "synack",
+	[TF_MODEL_DATA]		= "data",
+	[TF_MODEL_KEEPALIVE]	= "keepalive",
+	[TF_MODEL_PROBE]	= "probe",
+};
+
+const char *tf_model_kind_name(enum tf_model_kind kind)
+{
+	if ((unsigned int)kind >= sizeof(kind_names) / sizeof(kind_names[0]))
+		return "?";
+	return kind_names[kind];
+}
+
+int tf_model_kind_parse(const char *name, enum tf_model_kind *kind)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+		if (!strcmp(name, kind_names[i])) {
+			*kind = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Parses "6.12.117+deb12-amd64", "6.1" ... into major/minor. */
+static int parse_release(const char *s, int *major, int *minor)
+{
+	char *end;
+	long a, b;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	a = strtol(s, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	b = strtol(end + 1, &end, 10);
+	if (*end && *end != '.' && *end != '-' && *end != '+')
+		return -EINVAL;
+	if (a < 2 || a > 99 || b < 0 || b > 999)
+		return -EINVAL;
+	*major = a;
+	*minor = b;
+	return 0;
+}
+
+bool tf_model_has_linear(const struct tf_model_params *p)
+{
+	return p->kver_major > 6 || (p->kver_major == 6 && p->kver_minor >= 5);
+}
+
+int tf_model_params_init(struct tf_model_params *p, const char *release)
+{
+	memset(p, 0, sizeof(*p));
+	if (parse_release(release, &p->kver_major, &p->kver_minor))
+		return -EINVAL;
+	p->hz = 250;
+	p->syn_retries = 6;				/* TCP_SYN_RETRIES */
+	p->syn_linear_timeouts = tf_model_has_linear(p) ? 4 : TF_MODEL_UNSET;
+	p->syncnt = TF_MODEL_UNSET;
+	p->user_timeout_ms = TF_MODEL_UNSET;
+	return 0;
+}
+
+static int parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int tf_model_param_set(struct tf_model_params *p, const char *name, const char *value)
+{
+	/* Ranges as the kernel accepts them (sysctl_net_ipv4.c, do_tcp_setsockopt). */
+	if (!strcmp(name, "tcp_syn_retries"))
+		return parse_int(value, 1, 127, &p->syn_retries);
+	if (!strcmp(name, "tcp_syn_linear_timeouts")) {
+		if (!tf_model_has_linear(p))
+			return -EINVAL;
+		return parse_int(value, 0, 20, &p->syn_linear_timeouts);
+	}
+	if (!strcmp(name, "syncnt"))
+		return parse_int(value, 1, 127, &p->syncnt);
+	if (!strcmp(name, "user_timeout"))
+		return parse_int(value, 0, 0x7fffffff, &p->user_timeout_ms);
+	if (!strcmp(name, "hz")) {
+		int hz;
+
+		if (parse_int(value, 100, 1000, &hz) || 1000 % hz)
+			return -EINVAL;
+		p->hz = hz;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Timer length armed after a retransmission: tcp_clamp_rto_to_user_timeout()
+ * cuts icsk_rto to what is left of TCP_USER_TIMEOUT, counted in ms from
+ * retrans_stamp (1 jiffy when it has passed).
+ */
+static uint64_t clamp_rto(uint64_t rto, int user_timeout_ms, int64_t elapsed_ms,
+			  unsigned int hz)
+{
+	int64_t remaining;
+
+	if (user_timeout_ms <= 0)
+		return rto;
+	remaining = user_timeout_ms - elapsed_ms;
+	if (remaining <= 0)
+		return 1;
+	if (msecs_to_jiffies(remaining, hz) < rto)
+		return msecs_to_jiffies(remaining, hz);
+	return rto;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static int model_syn(struct tf_model *m)
+{
+	const struct tf_model_params *p = &m->p;
+	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
+	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
+	uint64_t rto = p->hz;				/* TCP_TIMEOUT_INIT */
+	/* Tick of the current transmission, counted from the first SYN's jiffy. */
+	int64_t jmin = 0, jmax = 0, jnom = 0;
+	unsigned int linear = m->linear ? p->syn_linear_timeouts : 0;
+	unsigned int retrans = 0, total_rto = 0, k;
+	bool maybe_seen = false;
+
+	m->retry_until = p->syncnt > 0 ? (unsigned int)p->syncnt : (unsigned int)p->syn_retries;
+	m->max_retransmits = m->retry_until + linear;
+	m->budget_user = p->user_timeout_ms > 0;
+	m->budget_ms = m->budget_user ? (uint64_t)p->user_timeout_ms :
+		       tf_model_timeout_ms(m->retry_until, p->hz);
+	m->giveup_lo_ns = INT64_MAX;
+	m->giveup_hi_ns = 0;
+
+	for (k = 0; k < TF_MODEL_MAX_STEPS; k++) {
+		struct tf_model_step *s = &m->step[k];
+		uint64_t dmin, dmax, dnom;
+		int64_t fmin, fmax, elo, ehi;
+
+		s->nominal_ns = jnom * jiffy_ns;
+		if (k == 0) {
+			/* tcp_connect(): icsk_rto, no clamp */
+			dmin = dmax = dnom = rto;
+		} else {
+			/*
+			 * retrans_stamp and the clock are ms of CLOCK_MONOTONIC;
+			 * this transmission happened on tick j, i.e. (j-1, j]
+			 * jiffies after the first SYN; +-1 ms of truncation.
+			 */
+			elo = floor_div((jmin - 1) * jiffy_ns, NSEC_PER_MSEC) - 1;
+			ehi = (jmax * jiffy_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC + 2;
+			dmax = clamp_rto(rto, p->user_timeout_ms, elo, p->hz);
+			dmin = clamp_rto(rto, p->user_timeout_ms, ehi, p->hz);
+			dnom = clamp_rto(rto, p->user_timeout_ms,
+					 jnom * jiffy_ns / NSEC_PER_MSEC, p->hz);
+		}
+		s->timer_min = dmin;
+		s->timer_max = dmax;
+		s->gran = tf_wheel_gran(dmax);
+		s->win_lo_ns = dmin * jiffy_ns;
+		s->win_hi_ns = (dmax + s->gran + 1) * jiffy_ns;
+
+		/* calc_index(): fires 1..gran jiffies after jiffies + D */
+		fmin = jmin + dmin + 1;
+		fmax = jmax + dmax + s->gran;
+
+		/* tcp_write_timeout() */
+		if (retrans >= m->max_retransmits) {
+			s->fire = TF_FIRE_GIVEUP;
+		} else if (retrans == 0) {
+			s->fire = TF_FIRE_RETRANSMIT;	/* retransmits_timed_out(): false */
+		} else {
+			int64_t lo = floor_div((fmin - 1) * jiffy_ns, NSEC_PER_MSEC) - 1;
+			int64_t hi = (fmax * jiffy_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC + 2;
+
+			if (lo >= (int64_t)m->budget_ms)
+				s->fire = TF_FIRE_GIVEUP;
+			else if (hi < (int64_t)m->budget_ms)
+				s->fire = TF_FIRE_RETRANSMIT;
+			else
+				s->fire = TF_FIRE_MAYBE_GIVEUP;
+		}
+
+		if (s->fire != TF_FIRE_RETRANSMIT) {
+			if (!maybe_seen)
+				m->retrans_min = retrans;
+			maybe_seen = true;
+			if ((fmin - 1) * jiffy_ns < m->giveup_lo_ns)
+				m->giveup_lo_ns = (fmin - 1) * jiffy_ns;
+			if ((fmax + 1) * jiffy_ns > m->giveup_hi_ns)
+				m->giveup_hi_ns = (fmax + 1) * jiffy_ns;
+		}
+		if (s->fire == TF_FIRE_GIVEUP) {
+			m->retrans_max = retrans;
+			m->nsteps = k + 1;
+			m->err = ETIMEDOUT;
+			return 0;
+		}
+
+		/* tcp_update_rto_stats(), then out_reset_timer: backoff */
+		retrans++;
+		total_rto++;
+		if (!m->linear || total_rto > linear)
+			rto = rto * 2 < rto_max ? rto * 2 : rto_max;
+		jmin = fmin;
+		jmax = fmax;
+		jnom += dnom;
+	}
+	return -E2BIG;
+}
+
+int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
+		     struct tf_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->p = *p;
+	if (!p->hz || 1000 % p->hz)
+		return -EINVAL;
+	m->linear = tf_model_has_linear(p);
+	if (m->linear && m->p.syn_linear_timeouts < 0)
+		m->p.syn_linear_timeouts = 4;
+	if (m->p.syn_retries < 1)
+		return -EINVAL;
+
+	switch (kind) {
+	case TF_MODEL_SYN:
+		return model_syn(m);
+	default:
+		return -EOPNOTSUPP;
+	}
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpfault schedule model: the kernel's retransmission arithmetic plus the
+ * timer wheel, so a measured schedule can be checked to the jiffy.
+ *
+ * Sources (Debian linux-source-6.1 and 6.12):
+ *   net/ipv4/tcp_output.c   tcp_connect(): retrans_stamp = tcp_time_stamp
+ *                           (ms of CLOCK_MONOTONIC) just before the first SYN;
+ *                           timer armed for icsk_rto = TCP_TIMEOUT_INIT (1 s).
+ *   net/ipv4/tcp_timer.c    tcp_retransmit_timer(), tcp_write_timeout(),
+ *                           retransmits_timed_out(), tcp_model_timeout(),
+ *                           tcp_clamp_rto_to_user_timeout().
+ *   kernel/time/timer.c     calc_wheel_index()/calc_index(): the level is
+ *                           chosen by the delta, the expiry rounded up to the
+ *                           next multiple of the level's granularity, so a
+ *                           timer armed for D jiffies fires D + [1, gran(D)]
+ *                           jiffies after the jiffy it was armed in.
+ *
+ * Plain C, no I/O: the suites and tcpfaultctl share it, host tests check it.
+ * Times are nanoseconds, timer lengths jiffies.
+ */
+#ifndef TF_MODEL_H
+#define TF_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum tf_model_kind {
+	TF_MODEL_SYN,		/* active open: SYN retransmissions, connect() */
+	TF_MODEL_SYNACK,	/* later: passive open, tcp_synack_retries */
+	TF_MODEL_DATA,		/* later: established, tcp_retries1/2 */
+	TF_MODEL_KEEPALIVE,	/* later */
+	TF_MODEL_PROBE,		/* later: zero-window probes */
+};
+
+#define TF_MODEL_MAX_STEPS	512
+#define TF_MODEL_UNSET		(-1)
+
+struct tf_model_params {
+	int kver_major, kver_minor;	/* kernel release, e.g. 6 12 */
+	unsigned int hz;		/* CONFIG_HZ: 250 on Debian */
+	int syn_retries;		/* net.ipv4.tcp_syn_retries */
+	int syn_linear_timeouts;	/* net.ipv4.tcp_syn_linear_timeouts (>= 6.5) */
+	int syncnt;			/* TCP_SYNCNT, 0 or UNSET = not set */
+	int user_timeout_ms;		/* TCP_USER_TIMEOUT, 0 or UNSET = not set */
+};
+
+/* What the kernel decides when the timer armed after a transmission fires. */
+enum tf_model_fire {
+	TF_FIRE_RETRANSMIT,	/* certainly retransmits */
+	TF_FIRE_MAYBE_GIVEUP,	/* gives up or retransmits, by accumulated lateness */
+	TF_FIRE_GIVEUP,		/* certainly gives up (errno below) */
+};
+
+struct tf_model_step {
+	int64_t nominal_ns;	/* this transmission's nominal time from the first */
+	uint32_t timer_min;	/* timer armed after it, jiffies (a range only */
+	uint32_t timer_max;	/*   when TCP_USER_TIMEOUT clamps it)            */
+	uint32_t gran;		/* wheel granularity for timer_max, jiffies */
+	int64_t win_lo_ns;	/* window of the gap to the next transmission */
+	int64_t win_hi_ns;	/*   (or to the give-up): [D, D + gran + 1 jiffy] */
+	enum tf_model_fire fire;
+};
+
+struct tf_model {
+	enum tf_model_kind kind;
+	struct tf_model_params p;	/* as used, defaults filled in */
+	bool linear;			/* kernel has tcp_syn_linear_timeouts */
+	unsigned int retry_until;	/* syncnt ?: tcp_syn_retries */
+	unsigned int max_retransmits;	/* retry_until (+ linear timeouts) */
+	uint64_t budget_ms;		/* time budget from the first SYN */
+	bool budget_user;		/* budget is TCP_USER_TIMEOUT */
+	unsigned int nsteps;		/* transmissions, longest outcome */
+	struct tf_model_step step[TF_MODEL_MAX_STEPS];
+	unsigned int retrans_min;	/* retransmissions before the give-up */
+	unsigned int retrans_max;
+	int64_t giveup_lo_ns;		/* give-up time from the first SYN */
+	int64_t giveup_hi_ns;
+	int err;			/* errno seen by the application */
+};
+
+/* Fills defaults for a kernel release ("6.12.117+deb12-amd64", "6.1"). */
+int tf_model_params_init(struct tf_model_params *p, const char *release);
+/*
+ * Sets "name=value" (tcp_syn_retries, tcp_syn_linear_timeouts, syncnt,
+ * user_timeout, hz). Returns 0, -ENOENT (unknown name) or -EINVAL (bad
+ * value or not on this kernel).
+ */
+int tf_model_param_set(struct tf_model_params *p, const char *name, const char *value);
+/* Whether the release has tcp_syn_linear_timeouts (6.5 and later). */
+bool tf_model_has_linear(const struct tf_model_params *p);
+
+/* Computes the model. Returns 0, -EINVAL, or -EOPNOTSUPP (kind not built). */
+int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
+		     struct tf_model *m);
+
+/* Timer-wheel granularity, in jiffies, of a timer armed for d jiffies. */
+uint32_t tf_wheel_gran(uint32_t d);
+/* Kernel's tcp_model_timeout() for SYN_SENT (rto_base = TCP_TIMEOUT_INIT), ms. */
+uint64_t tf_model_timeout_ms(unsigned int boundary, unsigned int hz);
+
+const char *tf_model_kind_name(enum tf_model_kind kind);
+int tf_model_kind_parse(const char *name, enum tf_model_kind *kind);
+
+/* Checks a gap against a step's window. */
+static inline bool tf_model_in_window(const struct tf_model_step *s, int64_t gap_ns)
+{
+	return gap_ns >= s->win_lo_ns && gap_ns <= s->win_hi_ns;
+}
+
+#endif

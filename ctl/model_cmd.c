@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfaultctl model syn [--kernel RELEASE] [name=value...]
+ *
+ * Without --kernel the running kernel (uname) and the current network
+ * namespace's sysctls under /proc/sys/net/ipv4/ are used.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "print.h"
+#include "tcpfaultctl.h"
+
+int tf_model_arg(int argc, char **argv, struct tf_model_args *a)
+{
+	if (!strcmp(argv[0], "--kernel")) {
+		if (argc < 2)
+			return -tf_missing("--kernel");
+		if (a->kernel)
+			return -tf_duparg("--kernel");
+		a->kernel = argv[1];
+		return 2;
+	}
+	if (argv[0][0] != '-' && strchr(argv[0], '=')) {
+		if (a->nsets == (int)(sizeof(a->sets) / sizeof(a->sets[0]))) {
+			tf_err("too many settings at \"%s\"", argv[0]);
+			return -TF_EXIT_USAGE;
+		}
+		a->sets[a->nsets++] = argv[0];
+		return 1;
+	}
+	return 0;
+}
+
+static int read_sysctl(const char *name, int *out)
+{
+	char path[128], buf[32];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%d", out) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
+{
+	const char *release = a->kernel;
+	struct utsname u;
+	int i, v;
+
+	if (!release) {
+		if (uname(&u) < 0) {
+			tf_err("uname: %s", strerror(errno));
+			return TF_EXIT_FAIL;
+		}
+		release = u.release;
+	}
+	if (tf_model_params_init(p, release))
+		return tf_invarg(release, "--kernel");
+	if (!a->kernel) {
+		/* The running kernel: its sysctls, in this network namespace. */
+		if (!read_sysctl("tcp_syn_retries", &v))
+			p->syn_retries = v;
+		if (tf_model_has_linear(p) && !read_sysctl("tcp_syn_linear_timeouts", &v))
+			p->syn_linear_timeouts = v;
+	}
+	for (i = 0; i < a->nsets; i++) {
+		char name[64];
+		const char *eq = strchr(a->sets[i], '=');
+		size_t n = eq - a->sets[i];
+		int ret;
+
+		if (n >= sizeof(name))
+			return tf_unknown(a->sets[i]);
+		memcpy(name, a->sets[i], n);
+		name[n] = '\0';
+		ret = tf_model_param_set(p, name, eq + 1);
+		if (ret == -ENOENT)
+			return tf_unknown(name);
+		if (ret == -EINVAL && !strcmp(name, "tcp_syn_linear_timeouts") &&
+		    !tf_model_has_linear(p)) {
+			tf_err("\"%s\" needs kernel 6.5 or later (kernel %s)", name, release);
+			return TF_EXIT_USAGE;
+		}
+		if (ret)
+			return tf_invarg(eq + 1, name);
+	}
+	return 0;
+}
+
+static double secs(int64_t ns)
+{
+	return ns / 1e9;
+}
+
+static const char *fire_name(enum tf_model_fire f)
+{
+	switch (f) {
+	case TF_FIRE_RETRANSMIT:
+		return "retransmit";
+	case TF_FIRE_MAYBE_GIVEUP:
+		return "maybe-give-up";
+	default:
+		return "give-up";
+	}
+}
+
+static void model_print(const struct tf_model *m)
+{
+	const struct tf_model_params *p = &m->p;
+	const int64_t jiffy_ns = 1000000000LL / p->hz;
+	unsigned int i;
+
+	tf_print_open_object(NULL);
+	tf_print_str("model", "model %s", tf_model_kind_name(m->kind));
+	tf_print_text(" kernel %d.%d", p->kver_major, p->kver_minor);
+	tf_print_s64("kernel_major", NULL, p->kver_major);
+	tf_print_s64("kernel_minor", NULL, p->kver_minor);
+	tf_print_u64("hz", " hz %llu\n", p->hz);
+	tf_print_s64("tcp_syn_retries", "tcp_syn_retries %lld", p->syn_retries);
+	if (m->linear)
+		tf_print_s64("tcp_syn_linear_timeouts", " tcp_syn_linear_timeouts %lld",
+			     p->syn_linear_timeouts);
+	if (p->syncnt > 0)
+		tf_print_s64("syncnt", " syncnt %lld", p->syncnt);
+	if (p->user_timeout_ms > 0)
+		tf_print_s64("user_timeout", " user_timeout %lld", p->user_timeout_ms);
+	tf_print_u64("max_retransmits", " max_retransmits %llu", m->max_retransmits);
+	tf_print_secs("budget", " budget %.3f s", m->budget_ms / 1000.0);
+	tf_print_str("budget_from", " (%s)\n",
+		     m->budget_user ? "user_timeout" : "tcp_model_timeout");
+	tf_print_text("%4s %10s %10s %22s  %s\n", "tx", "nominal_s", "timer_s",
+		      "gap_window_s", "at_expiry");
+	tf_print_open_array("steps");
+	for (i = 0; i < m->nsteps; i++) {
+		const struct tf_model_step *s = &m->step[i];
+		char timer[32], window[48];
+
+		if (s->timer_min == s->timer_max)
+			snprintf(timer, sizeof(timer), "%.3f", secs(s->timer_min * jiffy_ns));
+		else
+			snprintf(timer, sizeof(timer), "%.3f-%.3f", secs(s->timer_min * jiffy_ns),
+				 secs(s->timer_max * jiffy_ns));
+		snprintf(window, sizeof(window), "[%.3f, %.3f]", secs(s->win_lo_ns),
+			 secs(s->win_hi_ns));
+		tf_print_open_object(NULL);
+		tf_print_u64("tx", "%4llu", i);
+		tf_print_secs("nominal", " %10.3f", secs(s->nominal_ns));
+		tf_print_text(" %10s %22s", timer, window);
+		tf_print_u64("timer_min_jiffies", NULL, s->timer_min);
+		tf_print_u64("timer_max_jiffies", NULL, s->timer_max);
+		tf_print_u64("gran_jiffies", NULL, s->gran);
+		tf_print_secs("window_lo", NULL, secs(s->win_lo_ns));
+		tf_print_secs("window_hi", NULL, secs(s->win_hi_ns));
+		tf_print_str("at_expiry", "  %s\n", fire_name(s->fire));
+		tf_print_close_object();
+	}
+	tf_print_close_array();
+	tf_print_open_object("retransmissions");
+	tf_print_u64("min", "retransmissions %llu", m->retrans_min);
+	if (m->retrans_max != m->retrans_min)
+		tf_print_u64("max", "-%llu (depends on timer lateness)", m->retrans_max);
+	else
+		tf_print_u64("max", NULL, m->retrans_max);
+	tf_print_close_object();
+	tf_print_text(", SYNs %u", m->retrans_min + 1);
+	if (m->retrans_max != m->retrans_min)
+		tf_print_text("-%u", m->retrans_max + 1);
+	tf_print_text("\n");
+	tf_print_open_object("giveup");
+	tf_print_secs("lo", "give-up after [%.3f, ", secs(m->giveup_lo_ns));
+	tf_print_secs("hi", "%.3f] s from the first SYN", secs(m->giveup_hi_ns));
+	tf_print_close_object();
+	tf_print_str("errno", ": %s\n", "ETIMEDOUT");
+	tf_print_close_object();
+	tf_print_end();
+}
+
+int do_model(int argc, char **argv)
+{
+	struct tf_model_args a = { 0 };
+	struct tf_model_params p;
+	enum tf_model_kind kind;
+	struct tf_model *m;
+	int ret, n;
+
+	if (argc < 1) {
+		fprintf(stderr, "Usage: tcpfaultctl model { syn | synack | data | keepalive | probe }\n"
+			"                         [ --kernel RELEASE ] [ NAME=VALUE... ]\n");
+		return TF_EXIT_USAGE;
+	}
+	if (tf_model_kind_parse(argv[0], &kind))
+		return tf_unknown(argv[0]);
+	if (kind != TF_MODEL_SYN) {
+		tf_err("model \"%s\" is not supported yet", argv[0]);
+		return TF_EXIT_FAIL;
+	}
+	for (argc--, argv++; argc > 0; argc -= n, argv += n) {
+		n = tf_model_arg(argc, argv, &a);
+		if (n < 0)
+			return -n;
+		if (n == 0)
+			return tf_unknown(argv[0]);
+	}
+	ret = tf_model_build(&a, &p);
+	if (ret)
+		return ret;
+	m = malloc(sizeof(*m));
+	if (!m) {
+		tf_err("out of memory");
+		return TF_EXIT_FAIL;
+	}
+	ret = tf_model_compute(kind, &p, m);
+	if (ret) {
+		tf_err("cannot compute model \"%s\": %s", tf_model_kind_name(kind), strerror(-ret));
+		free(m);
+		return TF_EXIT_FAIL;
+	}
+	model_print(m);
+	free(m);
+	return 0;
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Network namespace and /proc/net/tcpfault access.
+ *
+ * -n NETNS joins /run/netns/NETNS (as `ip -n` does); afterwards
+ * /proc/self/net shows that namespace's files. TCPFAULT_PROC_DIR overrides
+ * the directory, for tests on machines without the module.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tcpfaultctl.h"
+
+int tf_netns_enter(const char *name)
+{
+	static const char *const dirs[] = { "/run/netns", "/var/run/netns" };
+	char path[PATH_MAX];
+	unsigned int i;
+	int fd = -1, err = ENOENT;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		tf_err("invalid network namespace name \"%s\"", name);
+		return TF_EXIT_USAGE;
+	}
+	for (i = 0; i < 2 && fd < 0; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && errno != ENOENT)
+			err = errno;
+	}
+	if (fd < 0) {
+		tf_err("cannot open network namespace \"%s\": %s", name, strerror(err));
+		return TF_EXIT_FAIL;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		err = errno;
+		close(fd);
+		if (err == EPERM)
+			tf_err("cannot enter network namespace \"%s\": needs CAP_SYS_ADMIN", name);
+		else
+			tf_err("cannot enter network namespace \"%s\": %s", name, strerror(err));
+		return TF_EXIT_FAIL;
+	}
+	close(fd);
+	return 0;
+}
+
+static const char *proc_dir(void)
+{
+	const char *d = getenv("TCPFAULT_PROC_DIR");
+
+	return d && *d ? d : "/proc/self/net/tcpfault";
+}
+
+static int proc_error(const char *name, int err, bool write)
+{
+	struct stat st;
+
+	if (stat(proc_dir(), &st) < 0 && errno == ENOENT) {
+		tf_err("tcpfault module not loaded (no /proc/net/tcpfault)");
+	} else if (err == EACCES || err == EPERM) {
+		tf_err("%s /proc/net/tcpfault/%s: permission denied (needs CAP_NET_ADMIN)",
+		       write ? "cannot write" : "cannot read", name);
+	} else {
+		tf_err("/proc/net/tcpfault/%s: %s", name, strerror(err));
+	}
+	return TF_EXIT_FAIL;
+}
+
+static int proc_open(const char *name, int flags)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", proc_dir(), name);
+	return open(path, flags | O_CLOEXEC);
+}
+
+int tf_proc_read(const char *name, char **bufp, size_t *lenp)
+{
+	size_t len = 0, cap = 65536;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = proc_open(name, O_RDONLY);
+	if (fd < 0)
+		return proc_error(name, errno, false);
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		tf_err("out of memory");
+		return TF_EXIT_FAIL;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *nbuf = realloc(buf, cap * 2 + 1);
+
+			if (!nbuf) {
+				free(buf);
+				close(fd);
+				tf_err("out of memory");
+				return TF_EXIT_FAIL;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			free(buf);
+			close(fd);
+			return proc_error(name, err, false);
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+/* The reason for a rejected write: stats' "error line L: MESSAGE". */
+static void report_kernel_error(const char *name, int err)
+{
+	char *buf, *line;
+	size_t len;
+
+	if (!tf_proc_read("stats", &buf, &len)) {
+		for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			if (!strncmp(line, "error ", 6)) {
+				tf_err("kernel rejected the write: %s", line + 6);
+				free(buf);
+				return;
+			}
+		}
+		free(buf);
+	}
+	tf_err("write to /proc/net/tcpfault/%s: %s", name, strerror(err));
+}
+
+int tf_proc_write(const char *name, const char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = proc_open(name, O_WRONLY);
+	if (fd < 0)
+		return proc_error(name, errno, true);
+	/* One write: the module applies all lines or none. */
+	do {
+		n = write(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int err = errno;
+
+		close(fd);
+		if (err == EPERM || err == EACCES)
+			return proc_error(name, err, true);
+		report_kernel_error(name, err);
+		return TF_EXIT_FAIL;
+	}
+	if (close(fd) < 0) {
+		report_kernel_error(name, errno);
+		return TF_EXIT_FAIL;
+	}
+	if ((size_t)n != len) {
+		tf_err("short write to /proc/net/tcpfault/%s", name);
+		return TF_EXIT_FAIL;
+	}
+	return 0;
+}

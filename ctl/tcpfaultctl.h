@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* tcpfaultctl: shared declarations of the per-object files. */
+#ifndef TCPFAULTCTL_H
+#define TCPFAULTCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* Exit statuses: 0 ok, 1 failure (error, or a check out of its window), 2 usage. */
+#define TF_EXIT_OK	0
+#define TF_EXIT_FAIL	1
+#define TF_EXIT_USAGE	2
+
+void tf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One-line usage errors naming the word; they return TF_EXIT_USAGE. */
+int tf_unknown(const char *word);
+int tf_invarg(const char *value, const char *key);
+int tf_missing(const char *key);
+int tf_duparg(const char *key);
+bool tf_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* /proc/net/tcpfault access (after -n NETNS). */
+int tf_proc_read(const char *name, char **buf, size_t *len);	/* 0 or exit status */
+int tf_proc_write(const char *name, const char *buf, size_t len);
+int tf_netns_enter(const char *name);
+
+/* Events, parsed. */
+struct tf_event {
+	uint64_t ts;
+	uint64_t rule;
+	char dir[8];
+	uint64_t flow;
+	char src[64];
+	char dst[64];
+	char flags[12];
+	uint64_t seq, ack, len;
+	char verdict[16];
+};
+/* Parses one events line; returns 0 or -EINVAL. */
+int tf_event_parse(const char *line, struct tf_event *ev);
+/* Splits buf (NUL-terminated) into events; returns count or -errno. */
+int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n);
+
+/* Builds model params from "--kernel R" and "name=value" words. */
+struct tf_model_args {
+	const char *kernel;	/* NULL: uname -r and the netns's sysctls */
+	const char *sets[32];	/* name=value words */
+	int nsets;
+};
+/* Tries to eat argv[0] (and argv[1]); returns words used, 0 if not a model word, <0 = exit status. */
+int tf_model_arg(int argc, char **argv, struct tf_model_args *a);
+int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p);
+
+int do_rule(int argc, char **argv);
+int do_events(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_timeline(int argc, char **argv);
+int do_model(int argc, char **argv);
+
+#endif

@@ -224,6 +224,7 @@ static int model_syn(struct tf_model *m)
 		struct tf_model_step *s = &m->step[k];
 		uint64_t dmin, dmax, dnom;
 		int64_t fmin, fmax, elo, ehi;
+		bool ut_covered = false;
 
 		s->nominal_ns = jnom * jiffy_ns;
 		if (k == 0) {
@@ -232,12 +233,18 @@ static int model_syn(struct tf_model *m)
 		} else {
 			/*
 			 * retrans_stamp and the clock are ms of CLOCK_MONOTONIC;
-			 * this transmission happened on tick j, i.e. (j-1, j]
-			 * jiffies after the first SYN; +-1 ms of truncation.
+			 * this transmission happened on tick j, i.e. more than
+			 * j-1 and at most j jiffies (plus softirq latency) after
+			 * the first SYN. The kernel's truncated ms difference e
+			 * satisfies real - 1 ms < e < real + 1 ms, so
+			 * e >= floor((j-1) jiffies in ms).
 			 */
-			elo = floor_div((jmin - 1) * jiffy_ns, NSEC_PER_MSEC) - 1;
+			elo = floor_div((jmin - 1) * jiffy_ns, NSEC_PER_MSEC);
 			ehi = (jmax * jiffy_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC + 2;
 			dmax = clamp_rto(rto, p->user_timeout_ms, elo, p->hz);
+			ut_covered = p->user_timeout_ms > 0 &&
+				     (p->user_timeout_ms <= elo ||
+				      msecs_to_jiffies(p->user_timeout_ms - elo, p->hz) <= rto);
 			dmin = clamp_rto(rto, p->user_timeout_ms, ehi, p->hz);
 			dnom = clamp_rto(rto, p->user_timeout_ms,
 					 jnom * jiffy_ns / NSEC_PER_MSEC, p->hz);
@@ -257,13 +264,21 @@ static int model_syn(struct tf_model *m)
 			s->fire = TF_FIRE_GIVEUP;
 		} else if (retrans == 0) {
 			s->fire = TF_FIRE_RETRANSMIT;	/* retransmits_timed_out(): false */
+		} else if (ut_covered) {
+			/*
+			 * What was left of TCP_USER_TIMEOUT fits in the timer
+			 * (clamped or not): it fires more than D jiffies >=
+			 * remaining ms after it was armed, so elapsed >=
+			 * user_timeout then, whatever the lateness before.
+			 */
+			s->fire = TF_FIRE_GIVEUP;
 		} else {
-			int64_t lo = floor_div((fmin - 1) * jiffy_ns, NSEC_PER_MSEC) - 1;
+			int64_t lo = floor_div((fmin - 1) * jiffy_ns, NSEC_PER_MSEC);
 			int64_t hi = (fmax * jiffy_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC + 2;
 
 			if (lo >= (int64_t)m->budget_ms)
 				s->fire = TF_FIRE_GIVEUP;
-			else if (hi < (int64_t)m->budget_ms)
+			else if (hi < (int64_t)m->budget_ms && dmin == rto)
 				s->fire = TF_FIRE_RETRANSMIT;
 			else
 				s->fire = TF_FIRE_MAYBE_GIVEUP;
@@ -273,8 +288,14 @@ static int model_syn(struct tf_model *m)
 			if (!maybe_seen)
 				m->retrans_min = retrans;
 			maybe_seen = true;
-			if ((fmin - 1) * jiffy_ns < m->giveup_lo_ns)
-				m->giveup_lo_ns = (fmin - 1) * jiffy_ns;
+			int64_t lo = (fmin - 1) * jiffy_ns;
+
+			/* give-up on the time budget: not before the budget */
+			if (retrans < m->max_retransmits &&
+			    lo < (int64_t)m->budget_ms * NSEC_PER_MSEC)
+				lo = m->budget_ms * NSEC_PER_MSEC;
+			if (lo < m->giveup_lo_ns)
+				m->giveup_lo_ns = lo;
 			if ((fmax + 1) * jiffy_ns > m->giveup_hi_ns)
 				m->giveup_hi_ns = (fmax + 1) * jiffy_ns;
 		}

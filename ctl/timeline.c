@@ -1,2 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfaultctl timeline [--flow ID] [--from-file FILE]
+ *                      [--model syn [--end NS] [MODEL_ARGS]]
+ *
+ * Per flow: each event's time from the flow's first event, the gap to the
+ * previous one, dir, flags, verdict. With --model syn each gap between
+ * consecutive SYNs is checked against the model's window, the number of
+ * SYNs against the model's count, and with --end (CLOCK_MONOTONIC ns of the
+ * failed connect()) the wait from the last SYN to the failure against the
+ * give-up window. Exit status 1 if anything is outside.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "print.h"
 #include "tcpfaultctl.h"
-int do_timeline(int argc, char **argv){(void)argc;(void)argv;return 0;}
+
+struct timeline {
+	const struct tf_model *m;	/* NULL: no checks */
+	bool have_end;
+	uint64_t end_ns;
+	const char *yes, *no;		/* check marks */
+	unsigned int failures;
+};
+
+static double secs(int64_t ns)
+{
+	return ns / 1e9;
+}
+
+static bool utf8_locale(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return strstr(v, "UTF-8") || strstr(v, "utf-8") ||
+			       strstr(v, "UTF8") || strstr(v, "utf8");
+	}
+	return false;
+}
+
+static int read_file(const char *file, char **bufp)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap + 1);
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	size_t n;
+
+	if (!f || !buf) {
+		tf_err("cannot open \"%s\": %s", file, strerror(errno));
+		free(buf);
+		return TF_EXIT_FAIL;
+	}
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			char *nb = realloc(buf, 2 * cap + 1);
+
+			if (!nb) {
+				tf_err("out of memory");
+				free(buf);
+				return TF_EXIT_FAIL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[len] = '\0';
+	*bufp = buf;
+	return 0;
+}
+
+static void check_mark(struct timeline *t, bool ok)
+{
+	tf_print_bool("ok", NULL, ok);
+	tf_print_text("  %s", ok ? t->yes : t->no);
+	if (!ok)
+		t->failures++;
+}
+
+static void print_window(const char *fmt_prefix, int64_t lo, int64_t hi)
+{
+	char w[64];
+
+	snprintf(w, sizeof(w), "[%.3f, %.3f]", secs(lo), secs(hi));
+	tf_print_secs("window_lo", NULL, secs(lo));
+	tf_print_secs("window_hi", NULL, secs(hi));
+	tf_print_text(fmt_prefix, w);
+}
+
+static bool is_syn(const struct tf_event *ev, const char *dir)
+{
+	return !strcmp(ev->flags, "S") && (!dir || !strcmp(ev->dir, dir));
+}
+
+/* One flow: events ev[idx[0..n-1]]. */
+static void timeline_flow(struct timeline *t, const struct tf_event *evs,
+			  const size_t *idx, size_t n)
+{
+	const struct tf_event *first = &evs[idx[0]];
+	const struct tf_event *first_syn = NULL, *last_syn = NULL;
+	const struct tf_model *m = t->m;
+	uint64_t prev = first->ts;
+	unsigned int nsyn = 0;
+	size_t i;
+
+	for (i = 0; i < n && !first_syn; i++)
+		if (is_syn(&evs[idx[i]], NULL))
+			first_syn = &evs[idx[i]];
+
+	tf_print_open_object(NULL);
+	tf_print_u64("flow", "flow %llu", first->flow);
+	tf_print_str("src", " %s", first->src);
+	tf_print_str("dst", " > %s\n", first->dst);
+	tf_print_text("%10s %9s %4s %5s %-8s%s\n", "t_s", "gap_s", "dir", "flags",
+		      "verdict", m ? " model_gap_window_s" : "");
+	tf_print_open_array("events");
+	for (i = 0; i < n; i++) {
+		const struct tf_event *ev = &evs[idx[i]];
+		char gap[32] = "-";
+
+		if (i)
+			snprintf(gap, sizeof(gap), "%.3f", secs(ev->ts - prev));
+		tf_print_open_object(NULL);
+		tf_print_u64("ts", NULL, ev->ts);
+		tf_print_secs("t", "%10.3f", secs(ev->ts - first->ts));
+		if (i)
+			tf_print_secs("gap", NULL, secs(ev->ts - prev));
+		tf_print_text(" %9s", gap);
+		tf_print_str("dir", " %4s", ev->dir);
+		tf_print_str("flags", " %5s", ev->flags);
+		tf_print_str("verdict", " %-8s", ev->verdict);
+		if (m && first_syn && is_syn(ev, first_syn->dir)) {
+			if (nsyn > 0) {
+				int64_t g = ev->ts - last_syn->ts;
+
+				tf_print_secs("syn_gap", NULL, secs(g));
+				if (nsyn - 1 < m->nsteps) {
+					const struct tf_model_step *s = &m->step[nsyn - 1];
+
+					print_window(" %-18s", s->win_lo_ns, s->win_hi_ns);
+					check_mark(t, tf_model_in_window(s, g));
+				} else {
+					tf_print_text(" %-18s", "(no more SYNs due)");
+					check_mark(t, false);
+				}
+			}
+			tf_print_u64("syn", NULL, nsyn);
+			nsyn++;
+			last_syn = ev;
+		}
+		tf_print_text("\n");
+		tf_print_close_object();
+		prev = ev->ts;
+	}
+	tf_print_close_array();
+
+	if (m && nsyn) {
+		unsigned int retrans = nsyn - 1;
+		bool ok = retrans >= m->retrans_min && retrans <= m->retrans_max;
+
+		tf_print_open_object("syns");
+		tf_print_u64("count", "SYNs %llu", nsyn);
+		tf_print_u64("model_min", ", model %llu", m->retrans_min + 1);
+		if (m->retrans_max != m->retrans_min)
+			tf_print_u64("model_max", "-%llu", m->retrans_max + 1);
+		else
+			tf_print_u64("model_max", NULL, m->retrans_max + 1);
+		check_mark(t, ok);
+		tf_print_text("\n");
+		tf_print_close_object();
+	}
+	if (m && nsyn && t->have_end) {
+		int64_t wait = (int64_t)(t->end_ns - last_syn->ts);
+		int64_t total = (int64_t)(t->end_ns - first_syn->ts);
+		const struct tf_model_step *s = nsyn - 1 < m->nsteps ? &m->step[nsyn - 1] : NULL;
+		bool ok;
+
+		tf_print_open_object("giveup");
+		tf_print_secs("wait", "give-up: %.3f s after the last SYN", secs(wait));
+		if (s && s->fire != TF_FIRE_RETRANSMIT) {
+			print_window(" %s", s->win_lo_ns, s->win_hi_ns);
+			ok = tf_model_in_window(s, wait);
+		} else {
+			tf_print_text(" (the model does not give up here)");
+			ok = false;
+		}
+		check_mark(t, ok);
+		tf_print_text("\n");
+		tf_print_secs("total", "          %.3f s after the first SYN", secs(total));
+		tf_print_open_object("total_window");
+		print_window(" %s", m->giveup_lo_ns, m->giveup_hi_ns);
+		ok = total >= m->giveup_lo_ns && total <= m->giveup_hi_ns;
+		check_mark(t, ok);
+		tf_print_close_object();
+		tf_print_str("errno", ", model errno %s\n", "ETIMEDOUT");
+		tf_print_close_object();
+	}
+	tf_print_close_object();
+	tf_print_text("\n");
+}
+
+int do_timeline(int argc, char **argv)
+{
+	struct tf_model_args margs = { 0 };
+	struct timeline t = { 0 };
+	const char *file = NULL;
+	struct tf_model *m = NULL;
+	struct tf_event *evs = NULL;
+	bool want_model = false, have_flow = false;
+	uint64_t flow = 0;
+	size_t nev = 0, i, *idx = NULL, nflows = 0;
+	uint64_t *flows = NULL;
+	char *buf = NULL;
+	size_t len;
+	int ret, n;
+
+	for (; argc > 0; argc -= n, argv += n) {
+		n = 2;
+		if (!strcmp(argv[0], "--flow")) {
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (have_flow)
+				return tf_duparg(argv[0]);
+			if (!tf_parse_u64(argv[1], UINT64_MAX, &flow))
+				return tf_invarg(argv[1], argv[0]);
+			have_flow = true;
+		} else if (!strcmp(argv[0], "--model")) {
+			enum tf_model_kind kind;
+
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (want_model)
+				return tf_duparg(argv[0]);
+			if (tf_model_kind_parse(argv[1], &kind))
+				return tf_invarg(argv[1], argv[0]);
+			if (kind != TF_MODEL_SYN) {
+				tf_err("model \"%s\" is not supported yet", argv[1]);
+				return TF_EXIT_FAIL;
+			}
+			want_model = true;
+		} else if (!strcmp(argv[0], "--end")) {
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (t.have_end)
+				return tf_duparg(argv[0]);
+			if (!tf_parse_u64(argv[1], INT64_MAX, &t.end_ns))
+				return tf_invarg(argv[1], argv[0]);
+			t.have_end = true;
+		} else if (!strcmp(argv[0], "--from-file")) {
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (file)
+				return tf_duparg(argv[0]);
+			file = argv[1];
+		} else {
+			n = tf_model_arg(argc, argv, &margs);
+			if (n < 0)
+				return -n;
+			if (n == 0)
+				return tf_unknown(argv[0]);
+		}
+	}
+	/* Cross-option rules, after the loop. */
+	if ((t.have_end || margs.kernel || margs.nsets) && !want_model) {
+		tf_err("\"%s\" needs \"--model\"", t.have_end ? "--end" :
+		       margs.kernel ? "--kernel" : margs.sets[0]);
+		return TF_EXIT_USAGE;
+	}
+	if (want_model) {
+		struct tf_model_params p;
+
+		ret = tf_model_build(&margs, &p);
+		if (ret)
+			return ret;
+		m = malloc(sizeof(*m));
+		if (!m) {
+			tf_err("out of memory");
+			return TF_EXIT_FAIL;
+		}
+		if (tf_model_compute(TF_MODEL_SYN, &p, m)) {
+			tf_err("cannot compute model \"syn\"");
+			ret = TF_EXIT_FAIL;
+			goto out;
+		}
+		t.m = m;
+	}
+	t.yes = utf8_locale() ? "\u2713 ok" : "ok";
+	t.no = utf8_locale() ? "\u2717 FAIL" : "FAIL";
+
+	ret = file ? read_file(file, &buf) : tf_proc_read("events", &buf, &len);
+	if (ret)
+		goto out;
+	if (tf_events_parse_all(buf, &evs, &nev)) {
+		ret = TF_EXIT_FAIL;
+		goto out;
+	}
+	idx = malloc((nev + 1) * sizeof(*idx));
+	flows = malloc((nev + 1) * sizeof(*flows));
+	if (!idx || !flows) {
+		tf_err("out of memory");
+		ret = TF_EXIT_FAIL;
+		goto out;
+	}
+	/* Flows in order of their first event. */
+	for (i = 0; i < nev; i++) {
+		size_t f;
+
+		if (have_flow && evs[i].flow != flow)
+			continue;
+		for (f = 0; f < nflows && flows[f] != evs[i].flow; f++)
+			;
+		if (f == nflows)
+			flows[nflows++] = evs[i].flow;
+	}
+	if (have_flow && !nflows) {
+		tf_err("no events for flow %llu", (unsigned long long)flow);
+		ret = TF_EXIT_FAIL;
+		goto out;
+	}
+	if (t.have_end && nflows > 1) {
+		tf_err("\"--end\" needs \"--flow\": there are %zu flows", nflows);
+		ret = TF_EXIT_USAGE;
+		goto out;
+	}
+
+	tf_print_open_array(NULL);
+	for (size_t f = 0; f < nflows; f++) {
+		size_t k = 0;
+
+		for (i = 0; i < nev; i++)
+			if (evs[i].flow == flows[f])
+				idx[k++] = i;
+		timeline_flow(&t, evs, idx, k);
+	}
+	tf_print_close_array();
+	tf_print_end();
+	if (m) {
+		bool any_syn = false;
+
+		for (i = 0; i < nev && !any_syn; i++)
+			any_syn = (!have_flow || evs[i].flow == flow) && is_syn(&evs[i], NULL);
+		if (!any_syn) {
+			tf_err("no SYN events to check against the model");
+			t.failures++;
+		}
+	}
+	ret = t.failures ? TF_EXIT_FAIL : 0;
+out:
+	free(idx);
+	free(flows);
+	free(evs);
+	free(buf);
+	free(m);
+	return ret;
+}

@@ -2,31 +2,36 @@
 #
 # tcpfault: module, tcpfaultctl, suites, checks.  See README.md.
 #
-#   make                    module for the running kernel (if its headers
-#                           exist) and out/tcpfaultctl
+#   make                    out/tcpfaultctl, and the module for the running
+#                           kernel if its headers are installed
 #   make module KVER=R      out/R/tcpfault.ko against /lib/modules/R/build
 #   make modules            the module for every installed guest kernel
-#   make check              everything, tested on both Debian kernels
+#   make check              everything, tested in guests of both kernels
 #   make demo               the SYN blackhole, end to end, in a guest
+#   make style / sparse     checkpatch --strict / sparse on the module
+#   make install            module (running kernel), tool, man page
+#   make dkms-install       register the module with DKMS
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 OUT	:= $(CURDIR)/out
 MODOUT	:= $(OUT)/$(KVER)
 SRCS	:= $(wildcard module/*.c module/*.h) Kbuild
-KERNELS	= $(shell scripts/kernels)
-KSRC612	= /usr/src/linux-source-6.12.tar.xz
-KSFT	:= $(OUT)/kselftest
+KERNELS	 = $(shell scripts/kernels)
+VERSION	:= 0.1
+PREFIX	?= /usr/local
+KSRC	:= /usr/src/linux-source-6.12.tar.xz
+CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: all module modules ctl unit check demo install modules_install \
-	dkms-install style sparse clean deps
+.PHONY: all module modules ctl selftests unit check check-guests demo \
+	install modules_install dkms-install style sparse clean deps
 
 all: ctl
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory module; \
-	else echo "make: no headers for $(KVER) in $(KDIR): module not built (try make modules)"; fi
+	else echo "make: no headers for $(KVER) in $(KDIR): module not built (try: make modules)"; fi
 
 module: $(MODOUT)/tcpfault.ko
 
@@ -40,11 +45,74 @@ $(MODOUT)/tcpfault.ko: $(SRCS)
 	$(MAKE) -C $(KDIR) M=$(MODOUT) $(KBUILD_FLAGS) $(if $(C),C=$(C)) modules
 
 modules:
+	@test -n "$(KERNELS)" || { echo "make: no guest kernels installed (scripts/install-deps)" >&2; exit 1; }
 	@for k in $(KERNELS); do $(MAKE) --no-print-directory module KVER=$$k || exit 1; done
 
 ctl:
 	$(MAKE) -C ctl O=$(OUT)
 
+selftests: ctl
+	$(MAKE) -C selftests
+
+# Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan).
+unit:
+	$(MAKE) -C ctl check O=$(OUT)
+
+deps:
+	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+
+# Every suite, in a guest of every installed kernel, virtual clock.
+check-guests:
+	@fail=0; for k in $(KERNELS); do \
+		echo "# ==== suites on $$k (virtual clock) ===="; \
+		scripts/run-in-vm --kernel $$k --clock virtual -- selftests/run.sh \
+			|| { echo "# FAILED on $$k"; fail=1; }; \
+	done; exit $$fail
+
+check: deps
+	$(MAKE) modules
+	$(MAKE) style sparse
+	$(MAKE) selftests unit
+	$(MAKE) check-guests
+
+demo: deps
+	$(MAKE) modules selftests
+	scripts/demo
+
+$(CHECKPATCH):
+	@test -f $(KSRC) || { echo "make: $(KSRC) missing (apt-get install linux-source-6.12)" >&2; exit 1; }
+	@mkdir -p $(OUT)/checkpatch
+	tar -xJf $(KSRC) -C $(OUT)/checkpatch --strip-components=1 \
+		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+
+style: $(CHECKPATCH)
+	$(CHECKPATCH) --strict --no-tree --terse --show-types -f \
+		module/*.c module/*.h
+
+# C=2: sparse on every file, not only the recompiled ones.
+sparse:
+	@for k in $(KERNELS); do \
+		mkdir -p $(OUT)/$$k; \
+		$(MAKE) --no-print-directory module KVER=$$k C=2 2>&1 | tee $(OUT)/$$k/sparse.log | grep -E 'warning|error' ; \
+		! grep -qE ': (warning|error):' $(OUT)/$$k/sparse.log || exit 1; \
+	done; echo "sparse: clean on $(KERNELS)"
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(MODOUT) modules_install
+	depmod -a $(KVER)
+
+install: modules_install ctl
+	install -D -m 0755 $(OUT)/tcpfaultctl $(DESTDIR)$(PREFIX)/sbin/tcpfaultctl
+	install -D -m 0644 ctl/tcpfaultctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcpfaultctl.8
+
+dkms-install:
+	rm -rf /usr/src/tcpfault-$(VERSION)
+	mkdir -p /usr/src/tcpfault-$(VERSION)
+	cp -r Kbuild dkms.conf module /usr/src/tcpfault-$(VERSION)/
+	dkms add tcpfault/$(VERSION)
+	dkms build tcpfault/$(VERSION)
+	dkms install tcpfault/$(VERSION)
+
 clean:
 	rm -rf $(OUT)
-	$(MAKE) -C ctl clean O=$(OUT) 2>/dev/null || true

@@ -80,7 +80,6 @@ static int __net_init tf_net_init(struct net *net)
 	struct tf_net *tn = tf_net(net);
 	int err;
 
-	tn->net = net;
 	RCU_INIT_POINTER(tn->table, NULL);
 	mutex_init(&tn->write_lock);
 	spin_lock_init(&tn->ring.lock);
@@ -108,12 +107,20 @@ err_flows:
 	return err;
 }
 
+/*
+ * Unregistering hooks does not wait for packets still inside them; the
+ * netns core runs synchronize_rcu() between pre_exit and exit, after which
+ * nothing can touch this namespace's state.
+ */
+static void __net_exit tf_net_pre_exit(struct net *net)
+{
+	tf_hooks_unregister(net);
+}
+
 static void __net_exit tf_net_exit(struct net *net)
 {
 	struct tf_net *tn = tf_net(net);
 
-	/* Unregistering waits for packets in the hooks (synchronize_net). */
-	tf_hooks_unregister(net);
 	tf_proc_exit(net, tn);
 	tf_rules_free(tn);
 	tf_flows_exit(&tn->flows);
@@ -122,10 +129,11 @@ static void __net_exit tf_net_exit(struct net *net)
 }
 
 static struct pernet_operations tf_net_ops __read_mostly = {
-	.init	= tf_net_init,
-	.exit	= tf_net_exit,
-	.id	= &tf_net_id,
-	.size	= sizeof(struct tf_net),
+	.init		= tf_net_init,
+	.pre_exit	= tf_net_pre_exit,
+	.exit		= tf_net_exit,
+	.id		= &tf_net_id,
+	.size		= sizeof(struct tf_net),
 };
 
 static int __init tf_init(void)

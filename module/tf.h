@@ -116,7 +116,6 @@ struct tf_flows {
 };
 
 struct tf_net {
-	struct net			*net;
 	struct tf_table __rcu		*table;
 	struct mutex			write_lock;	/* writers of table */
 	struct tf_ring			ring;
@@ -124,7 +123,6 @@ struct tf_net {
 	struct tf_stats __percpu	*stats;
 	struct proc_dir_entry		*proc_dir;
 	char				error[TF_ERR_MAX + 16];
-	bool				hooks_registered;
 };
 
 /* main.c */

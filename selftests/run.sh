@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# selftests/run.sh [SUITE...]: run inside a guest (scripts/run-in-vm): load
+# out/$(uname -r)/tcpfault.ko unless loaded, run the suites through
+# kselftest's runner (make -C selftests run_tests, KTAP on stdout), exit
+# non-zero if any suite failed. SUITE (e.g. syn_schedule.sh) limits the run.
+# The helpers and the kselftest cache are built on the host first:
+# `make -C selftests`.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+release=$(uname -r)
+ko=${TCPFAULT_KO:-$here/../out/$release/tcpfault.ko}
+
+if [ ! -d /sys/module/tcpfault ]; then
+	if [ ! -r "$ko" ]; then
+		echo "run.sh: $ko not found (make module KVER=$release)" >&2
+		exit 1
+	fi
+	insmod "$ko" || { echo "run.sh: insmod $ko failed" >&2; exit 1; }
+fi
+
+args=()
+[ $# -eq 0 ] || args=("TEST_PROGS=$*")
+log=$(mktemp /tmp/tcpfault-ksft.XXXXXX)
+make --no-print-directory -C "$here" run_tests "${args[@]}" 2>&1 | tee "$log"
+st=${PIPESTATUS[0]}
+# kselftest's runner exits 0 whatever the suites said: read its verdicts.
+if [ "$st" -ne 0 ] || grep -q '^not ok' "$log" || ! grep -q '^ok' "$log"; then
+	st=1
+fi
+rm -f "$log"
+exit "$st"

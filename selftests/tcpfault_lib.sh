@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared by the tcpfault suites: finds kselftest's net/lib.sh and
+# ktap_helpers.sh, the helpers and tcpfaultctl; small topology and check
+# helpers. Source it from a suite: `source ./tcpfault_lib.sh`.
+
+TF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# kselftest's own shell libraries: next to us in a kernel tree (or an
+# installed kselftest), else the cache selftests/Makefile extracts.
+if [ -z "${KSFT_DIR:-}" ]; then
+	for d in "$TF_DIR/.." "$TF_DIR/../out/kselftest/tools/testing/selftests"; do
+		if [ -r "$d/net/lib.sh" ] && [ -r "$d/kselftest/ktap_helpers.sh" ]; then
+			KSFT_DIR=$(cd "$d" && pwd)
+			break
+		fi
+	done
+fi
+if [ -z "${KSFT_DIR:-}" ]; then
+	echo "TAP version 13"
+	echo "1..0 # SKIP kselftest's net/lib.sh not found (make -C selftests extracts it)"
+	exit 4
+fi
+# shellcheck source=/dev/null
+source "$KSFT_DIR/net/lib.sh"
+# shellcheck source=/dev/null
+source "$KSFT_DIR/kselftest/ktap_helpers.sh"
+
+# Helpers beside the scripts (installed / in-tree), or in out/selftests
+# (out of tree); tcpfaultctl in out/.
+PATH=$TF_DIR:$TF_DIR/../out/selftests:$TF_DIR/../out:$PATH
+
+TF_PORT=8080
+TF_RELEASE=$(uname -r)
+
+# Every suite: skip (exit 4) unless the tools, the helpers and the module
+# are here. Optional argument: "noload" = the suite loads the module itself.
+tf_require()
+{
+	local tool
+
+	ktap_print_header
+	if [ "$(id -u)" -ne 0 ]; then
+		ktap_skip_all "must run as root"
+		exit "$KSFT_SKIP"
+	fi
+	for tool in ip tcpfaultctl tf_listen tf_connect; do
+		if ! command -v "$tool" >/dev/null; then
+			ktap_skip_all "$tool not found (make; make -C selftests)"
+			exit "$KSFT_SKIP"
+		fi
+	done
+	if [ "${1:-}" != noload ] && [ ! -d /proc/net/tcpfault ]; then
+		ktap_skip_all "tcpfault module not loaded (insmod out/$TF_RELEASE/tcpfault.ko)"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+# The module file for the running kernel: $TCPFAULT_KO, out/RELEASE/, or
+# the installed module.
+tf_module_path()
+{
+	local ko
+
+	for ko in "${TCPFAULT_KO:-}" "$TF_DIR/../out/$TF_RELEASE/tcpfault.ko" \
+		  "$TF_DIR/tcpfault.ko"; do
+		if [ -n "$ko" ] && [ -r "$ko" ]; then
+			echo "$ko"
+			return 0
+		fi
+	done
+	modinfo -n tcpfault 2>/dev/null
+}
+
+# Print a command's output as KTAP diagnostics.
+tf_diag()
+{
+	sed -e 's/^/# /'
+}
+
+# tf_veth NS_A ADDR_A NS_B ADDR_B: a veth pair between two namespaces,
+# addresses ADDR/24, both ends up.
+tf_veth()
+{
+	local a=$1 aaddr=$2 b=$3 baddr=$4
+
+	ip link add tf0 netns "$a" type veth peer name tf1 netns "$b" || return 1
+	ip -n "$a" addr add "$aaddr/24" dev tf0 &&
+	ip -n "$b" addr add "$baddr/24" dev tf1 &&
+	ip -n "$a" link set tf0 up &&
+	ip -n "$b" link set tf1 up
+}
+
+# tf_listen_in NS ADDR PORT [OPTS...]: start tf_listen in NS in the
+# background and wait until it listens. Its pid is in TF_LISTEN_PID.
+tf_listen_in()
+{
+	local ns=$1 addr=$2 port=$3 ready
+
+	shift 3
+	ready=$(mktemp -u /tmp/tf_listen.XXXXXX)
+	ip netns exec "$ns" tf_listen --ready "$ready" "$@" "$addr" "$port" >/dev/null &
+	TF_LISTEN_PID=$!
+	if ! slowwait 10 test -e "$ready"; then
+		echo "# tf_listen $addr $port in $ns did not start"
+		return 1
+	fi
+	rm -f "$ready"
+}
+
+# tf_sysctl NS NAME VALUE: set a per-netns sysctl (net.ipv4.tcp_*) in NS.
+tf_sysctl()
+{
+	ip netns exec "$1" sysctl -qw "$2=$3"
+}
+
+# tf_stat NS KEY: one counter from /proc/net/tcpfault/stats in NS.
+tf_stat()
+{
+	ip netns exec "$1" cat /proc/net/tcpfault/stats | sed -n "s/^$2 //p"
+}
+
+# tf_count_events NS [PATTERN]: number of events (matching PATTERN) in NS.
+tf_count_events()
+{
+	ip netns exec "$1" cat /proc/net/tcpfault/events | grep -c -- "${2:-.}"
+}
+
+# tf_field LINE KEY: the value after KEY in a "key value ..." line.
+tf_field()
+{
+	local line=$1 key=$2
+
+	# shellcheck disable=SC2086
+	set -- $line
+	while [ $# -ge 2 ]; do
+		if [ "$1" = "$key" ]; then
+			echo "$2"
+			return 0
+		fi
+		shift
+	done
+	return 1
+}
+
+# tf_check DESCRIPTION CMD...: one KTAP test point from a command's status.
+tf_check()
+{
+	local desc=$1
+
+	shift
+	if "$@"; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}
+
+# Scan the kernel log written since tf_dmesg_mark for trouble.
+tf_dmesg_mark()
+{
+	TF_DMESG_LINES=$(dmesg | wc -l)
+}
+
+tf_dmesg_clean()
+{
+	local bad
+
+	bad=$(dmesg | tail -n +"$((TF_DMESG_LINES + 1))" |
+	      grep -E 'WARNING|BUG|Oops|Call Trace|leak|general protection|refcount|KASAN|UBSAN' || true)
+	if [ -n "$bad" ]; then
+		echo "$bad" | tf_diag
+		return 1
+	fi
+	return 0
+}

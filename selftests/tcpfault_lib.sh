@@ -168,7 +168,7 @@ tf_dmesg_clean()
 	local bad
 
 	bad=$(dmesg | tail -n +"$((TF_DMESG_LINES + 1))" |
-	      grep -E 'WARNING|BUG|Oops|Call Trace|leak|general protection|refcount|KASAN|UBSAN' || true)
+	      grep -E 'WARNING:|BUG:|BUG |Oops|Call Trace|leak|general protection|refcount_t|KASAN|UBSAN' || true)
 	if [ -n "$bad" ]; then
 		echo "$bad" | tf_diag
 		return 1

@@ -361,12 +361,15 @@ static int tf_parse_add(struct tf_parser *p, struct tf_rule_spec *r)
 
 	if (!(seen & (1U << TF_KW_ACTION)))
 		return tf_fail(p, -EINVAL, "missing \"%s\"", "action");
-	if (tf_family_clash(r->family, &r->saddr) ||
-	    tf_family_clash(r->family, &r->daddr) ||
-	    tf_family_clash(r->saddr.family, &r->daddr))
+	if (tf_family_clash(r->family, &r->saddr))
+		return tf_fail(p, -EINVAL, "\"saddr\" is not an %s address",
+			       tf_family_names[r->family]);
+	if (tf_family_clash(r->family, &r->daddr))
+		return tf_fail(p, -EINVAL, "\"daddr\" is not an %s address",
+			       tf_family_names[r->family]);
+	if (tf_family_clash(r->saddr.family, &r->daddr))
 		return tf_fail(p, -EINVAL,
-			       "address family mismatch between %s and %s",
-			       "family", "saddr/daddr");
+			       "\"saddr\" and \"daddr\" are of different families");
 	if (!r->family)
 		r->family = r->saddr.family ? r->saddr.family : r->daddr.family;
 	return 0;
@@ -501,7 +504,9 @@ int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 	size_t off = 0;
 	unsigned int i;
 
-	tf_put(buf, len, &off, "add id %u", r->id);
+	tf_put(buf, len, &off, "add");
+	if (r->id)
+		tf_put(buf, len, &off, " id %u", r->id);
 	if (r->family)
 		tf_put(buf, len, &off, " family %s", tf_family_names[r->family]);
 	if (r->dir)

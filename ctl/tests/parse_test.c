@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of the rule parser the module runs (module/tf_parse.c): each
+ * accepted command prints back canonically and the printed form parses to
+ * the same rule; each rejected one names the offending word.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tf_parse.h"
+
+static int failures, tests;
+
+static void check(int ok, const char *what, const char *line, const char *got)
+{
+	tests++;
+	if (ok) {
+		printf("ok %d - %s: %s\n", tests, what, line);
+		return;
+	}
+	failures++;
+	printf("not ok %d - %s: %s\n#   got: %s\n", tests, what, line, got);
+}
+
+/* @want: the canonical "add" line, or for other commands "op N id M". */
+static void accepts(const char *line, const char *want)
+{
+	char buf[TF_LINE_MAX * 2], err[TF_ERR_MAX], out[TF_LINE_MAX];
+	struct tf_cmd cmd, again;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	if (tf_parse_line(buf, &cmd, err, sizeof(err))) {
+		check(0, "accepts", line, err);
+		return;
+	}
+	if (cmd.op != TF_OP_ADD)
+		snprintf(out, sizeof(out), "op %d id %u", cmd.op, cmd.id);
+	else if (tf_format_rule(&cmd.rule, out, sizeof(out)) < 0)
+		snprintf(out, sizeof(out), "format failed");
+	check(!strcmp(out, want), "canonical form", line, out);
+
+	if (cmd.op != TF_OP_ADD)
+		return;
+	snprintf(buf, sizeof(buf), "%s", out);
+	if (tf_parse_line(buf, &again, err, sizeof(err)))
+		check(0, "round trip", out, err);
+	else
+		check(!memcmp(&again.rule, &cmd.rule, sizeof(cmd.rule)),
+		      "round trip", out, "different rule");
+}
+
+static void rejects(const char *line, const char *want_err)
+{
+	char buf[4096], err[TF_ERR_MAX];
+	struct tf_cmd cmd;
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	ret = tf_parse_line(buf, &cmd, err, sizeof(err));
+	check(ret < 0 && strstr(err, want_err) != NULL, "rejects", line,
+	      ret ? err : "accepted");
+}
+
+int main(void)
+{
+	char longline[700];
+
+	accepts("add dport 80 action drop", "add dport 80 action drop");
+	accepts("  add\tid 7 dir in dport 3306 stage syn action drop count 2  ",
+		"add id 7 dir in dport 3306 stage syn action drop count 2");
+	accepts("add id 3 family ipv6 dir out sport 1-1024 saddr fd00::/8 daddr fd00::1 stage synack action log skip 1 count 2 # hits 3 acted 2",
+		"add id 3 family ipv6 dir out sport 1-1024 saddr fd00::/8 daddr fd00::1 stage synack action log skip 1 count 2");
+	accepts("add saddr 10.1.2.128/25 action drop",
+		"add family ipv4 saddr 10.1.2.128/25 action drop");
+	accepts("add daddr 10.0.0.1/32 action log",
+		"add family ipv4 daddr 10.0.0.1 action log");
+	accepts("add port 0-65535 stage any action log",
+		"add port 0-65535 action log");
+	accepts("add stage fin dir fwd action drop",
+		"add dir fwd stage fin action drop");
+	accepts("add id 2147483647 action drop",
+		"add id 2147483647 action drop");
+	accepts("del 12", "op 2 id 12");
+	accepts("flush", "op 3 id 0");
+	accepts("# a comment", "op 0 id 0");
+	accepts("", "op 0 id 0");
+
+	rejects("add dport 70000 action drop", "invalid value \"70000\" for \"dport\"");
+	rejects("add dprot 80 action drop", "unknown keyword \"dprot\"");
+	rejects("add dport 80", "missing \"action\"");
+	rejects("add dport 90-80 action drop", "reversed range \"90-80\"");
+	rejects("add dport 5- action drop", "invalid value \"5-\"");
+	rejects("add dport -5 action drop", "invalid value \"-5\"");
+	rejects("add dport +5 action drop", "invalid value \"+5\"");
+	rejects("add dport 99999999999999999999 action drop", "for \"dport\"");
+	rejects("add saddr 10.0.0.1/24 action drop", "host bits set in \"10.0.0.1/24\"");
+	rejects("add saddr 10.0.0.0/33 action drop", "prefix length in \"10.0.0.0/33\"");
+	rejects("add saddr 10.0.0 action drop", "invalid address \"10.0.0\"");
+	rejects("add saddr 10.0.0.0/24 daddr ::1 action drop", "\"saddr\" and \"daddr\" are of different families");
+	rejects("add family ipv6 saddr 10.0.0.0/24 action drop", "\"saddr\" is not an ipv6 address");
+	rejects("add family ipv4 daddr ::1 action drop", "\"daddr\" is not an ipv4 address");
+	rejects("add family ipv5 action drop", "invalid value \"ipv5\" for \"family\"");
+	rejects("add dir sideways action drop", "invalid value \"sideways\" for \"dir\"");
+	rejects("add stage syn-ack action drop", "invalid value \"syn-ack\" for \"stage\"");
+	rejects("add action explode", "invalid value \"explode\" for \"action\"");
+	rejects("add dport 80 dport 81 action drop", "duplicate keyword \"dport\"");
+	rejects("add dport", "missing value for \"dport\"");
+	rejects("add count 0 action drop", "invalid value \"0\" for \"count\"");
+	rejects("add skip 4294967296 action drop", "invalid value \"4294967296\" for \"skip\"");
+	rejects("add id 0 action drop", "invalid value \"0\" for \"id\"");
+	rejects("add id 2147483648 action drop", "invalid value \"2147483648\" for \"id\"");
+	rejects("add cookie yes action drop", "\"cookie\" is not supported yet");
+	rejects("add idle 900000 action drop", "\"idle\" is not supported yet");
+	rejects("add stage ack3 action drop", "stage \"ack3\" is not supported yet");
+	rejects("add stage probe action drop", "stage \"probe\" is not supported yet");
+	rejects("add action reset", "action \"reset\" is not supported yet");
+	rejects("add action delay 100", "action \"delay\" is not supported yet");
+	rejects("add prob 5 action drop", "\"prob\" is not supported yet");
+	rejects("kill sport 3306", "\"kill\" is not supported yet");
+	rejects("del", "missing value for \"del\"");
+	rejects("del 0", "invalid value \"0\" for \"del\"");
+	rejects("del 5 6", "unexpected \"6\" after \"del\"");
+	rejects("flush now", "unexpected \"now\" after \"flush\"");
+	rejects("ad dport 80 action drop", "unknown command \"ad\"");
+	rejects("ADD dport 80 action drop", "unknown command \"ADD\"");
+
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	memcpy(longline, "add ", 4);
+	rejects(longline, "line longer than 511 bytes");
+	{
+		char many[1024] = "add";
+
+		for (int i = 0; i < 40; i++)
+			strcat(many, " dir in");
+		rejects(many, "more than 64 words");
+	}
+
+	printf("1..%d\n", tests);
+	if (failures)
+		printf("# %d of %d parser tests failed\n", failures, tests);
+	return failures ? 1 : 0;
+}

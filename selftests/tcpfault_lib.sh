@@ -102,7 +102,7 @@ tf_listen_in()
 	ready=$(mktemp -u /tmp/tf_listen.XXXXXX)
 	ip netns exec "$ns" tf_listen --ready "$ready" "$@" "$addr" "$port" >/dev/null &
 	TF_LISTEN_PID=$!
-	if ! slowwait 10 test -e "$ready"; then
+	if ! slowwait 60 test -e "$ready"; then
 		echo "# tf_listen $addr $port in $ns did not start"
 		return 1
 	fi

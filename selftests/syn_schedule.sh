@@ -223,7 +223,7 @@ if ! setup; then
 	ktap_skip_all "cannot set up the namespaces"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan "$(echo $ALL_TESTS | wc -w)"
+ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
 echo "# kernel $TF_RELEASE"
 for t in $ALL_TESTS; do
 	$t

@@ -31,6 +31,7 @@ source "$KSFT_DIR/kselftest/ktap_helpers.sh"
 # (out of tree); tcpfaultctl in out/.
 PATH=$TF_DIR:$TF_DIR/../out/selftests:$TF_DIR/../out:$PATH
 
+# shellcheck disable=SC2034 # used by the suites
 TF_PORT=8080
 TF_RELEASE=$(uname -r)
 
@@ -101,6 +102,7 @@ tf_listen_in()
 	shift 3
 	ready=$(mktemp -u /tmp/tf_listen.XXXXXX)
 	ip netns exec "$ns" tf_listen --ready "$ready" "$@" "$addr" "$port" >/dev/null &
+	# shellcheck disable=SC2034 # for the suites
 	TF_LISTEN_PID=$!
 	if ! slowwait 60 test -e "$ready"; then
 		echo "# tf_listen $addr $port in $ns did not start"

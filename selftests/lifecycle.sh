@@ -30,7 +30,7 @@ ALL_TESTS="
 	test_kernel_log
 "
 
-LOOPS=${TF_LIFECYCLE_LOOPS:-50}
+LOOPS=${TCPFAULT_LIFECYCLE_LOOPS:-50}
 SRV_ADDR=10.0.1.2
 RULES=/proc/net/tcpfault/rules
 KO=

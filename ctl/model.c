@@ -132,6 +132,7 @@ int tf_model_params_init(struct tf_model_params *p, const char *release)
 	p->syn_linear_timeouts = tf_model_has_linear(p) ? 4 : TF_MODEL_UNSET;
 	p->syncnt = TF_MODEL_UNSET;
 	p->user_timeout_ms = TF_MODEL_UNSET;
+	p->synack_retries = 5;				/* TCP_SYNACK_RETRIES */
 	return 0;
 }
 
@@ -160,6 +161,8 @@ int tf_model_param_set(struct tf_model_params *p, const char *name, const char *
 			return -EINVAL;
 		return parse_int(value, 0, 20, &p->syn_linear_timeouts);
 	}
+	if (!strcmp(name, "tcp_synack_retries"))
+		return parse_int(value, 0, 255, &p->synack_retries);
 	if (!strcmp(name, "syncnt"))
 		return parse_int(value, 1, 127, &p->syncnt);
 	if (!strcmp(name, "user_timeout"))
@@ -335,6 +338,8 @@ int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
 	switch (kind) {
 	case TF_MODEL_SYN:
 		return model_syn(m);
+	case TF_MODEL_SYNACK:
+		return tf_model_synack(m);
 	default:
 		return -EOPNOTSUPP;
 	}

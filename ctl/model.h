@@ -43,6 +43,7 @@ struct tf_model_params {
 	int syn_linear_timeouts;	/* net.ipv4.tcp_syn_linear_timeouts (>= 6.5) */
 	int syncnt;			/* TCP_SYNCNT, 0 or UNSET = not set */
 	int user_timeout_ms;		/* TCP_USER_TIMEOUT, 0 or UNSET = not set */
+	int synack_retries;		/* net.ipv4.tcp_synack_retries */
 };
 
 /* What the kernel decides when the timer armed after a transmission fires. */
@@ -93,6 +94,9 @@ bool tf_model_has_linear(const struct tf_model_params *p);
 /* Computes the model. Returns 0, -EINVAL, or -EOPNOTSUPP (kind not built). */
 int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
 		     struct tf_model *m);
+
+/* Per-kind models (m->p filled in): ctl/model_<kind>.c. */
+int tf_model_synack(struct tf_model *m);
 
 /* Timer-wheel granularity, in jiffies, of a timer armed for d jiffies. */
 uint32_t tf_wheel_gran(uint32_t d);

@@ -71,6 +71,8 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 			p->syn_retries = v;
 		if (tf_model_has_linear(p) && !read_sysctl("tcp_syn_linear_timeouts", &v))
 			p->syn_linear_timeouts = v;
+		if (!read_sysctl("tcp_synack_retries", &v))
+			p->synack_retries = v;
 	}
 	for (i = 0; i < a->nsets; i++) {
 		char name[64];
@@ -125,18 +127,25 @@ static void model_print(const struct tf_model *m)
 	tf_print_s64("kernel_major", NULL, p->kver_major);
 	tf_print_s64("kernel_minor", NULL, p->kver_minor);
 	tf_print_u64("hz", " hz %llu\n", p->hz);
-	tf_print_s64("tcp_syn_retries", "tcp_syn_retries %lld", p->syn_retries);
-	if (m->linear)
-		tf_print_s64("tcp_syn_linear_timeouts", " tcp_syn_linear_timeouts %lld",
-			     p->syn_linear_timeouts);
-	if (p->syncnt > 0)
-		tf_print_s64("syncnt", " syncnt %lld", p->syncnt);
-	if (p->user_timeout_ms > 0)
-		tf_print_s64("user_timeout", " user_timeout %lld", p->user_timeout_ms);
-	tf_print_u64("max_retransmits", " max_retransmits %llu", m->max_retransmits);
-	tf_print_secs("budget", " budget %.3f s", m->budget_ms / 1000.0);
-	tf_print_str("budget_from", " (%s)\n",
-		     m->budget_user ? "user_timeout" : "tcp_model_timeout");
+	if (m->kind == TF_MODEL_SYNACK) {
+		tf_print_s64("tcp_synack_retries", "tcp_synack_retries %lld", p->synack_retries);
+		if (p->syncnt > 0)
+			tf_print_s64("syncnt", " syncnt %lld (listener)", p->syncnt);
+		tf_print_u64("max_retransmits", " max_retransmits %llu\n", m->max_retransmits);
+	} else {
+		tf_print_s64("tcp_syn_retries", "tcp_syn_retries %lld", p->syn_retries);
+		if (m->linear)
+			tf_print_s64("tcp_syn_linear_timeouts", " tcp_syn_linear_timeouts %lld",
+				     p->syn_linear_timeouts);
+		if (p->syncnt > 0)
+			tf_print_s64("syncnt", " syncnt %lld", p->syncnt);
+		if (p->user_timeout_ms > 0)
+			tf_print_s64("user_timeout", " user_timeout %lld", p->user_timeout_ms);
+		tf_print_u64("max_retransmits", " max_retransmits %llu", m->max_retransmits);
+		tf_print_secs("budget", " budget %.3f s", m->budget_ms / 1000.0);
+		tf_print_str("budget_from", " (%s)\n",
+			     m->budget_user ? "user_timeout" : "tcp_model_timeout");
+	}
 	tf_print_text("%4s %10s %10s %22s  %s\n", "tx", "nominal_s", "timer_s",
 		      "gap_window_s", "at_expiry");
 	tf_print_open_array("steps");
@@ -171,15 +180,22 @@ static void model_print(const struct tf_model *m)
 	else
 		tf_print_u64("max", NULL, m->retrans_max);
 	tf_print_close_object();
-	tf_print_text(", SYNs %u", m->retrans_min + 1);
+	tf_print_text(", %s %u", m->kind == TF_MODEL_SYNACK ? "SYN-ACKs" : "SYNs",
+		      m->retrans_min + 1);
 	if (m->retrans_max != m->retrans_min)
 		tf_print_text("-%u", m->retrans_max + 1);
 	tf_print_text("\n");
 	tf_print_open_object("giveup");
-	tf_print_secs("lo", "give-up after [%.3f, ", secs(m->giveup_lo_ns));
-	tf_print_secs("hi", "%.3f] s from the first SYN", secs(m->giveup_hi_ns));
-	tf_print_close_object();
-	tf_print_str("errno", ": %s\n", "ETIMEDOUT");
+	if (m->kind == TF_MODEL_SYNACK) {
+		tf_print_secs("lo", "request socket dropped after [%.3f, ", secs(m->giveup_lo_ns));
+		tf_print_secs("hi", "%.3f] s from the first SYN-ACK\n", secs(m->giveup_hi_ns));
+		tf_print_close_object();
+	} else {
+		tf_print_secs("lo", "give-up after [%.3f, ", secs(m->giveup_lo_ns));
+		tf_print_secs("hi", "%.3f] s from the first SYN", secs(m->giveup_hi_ns));
+		tf_print_close_object();
+		tf_print_str("errno", ": %s\n", "ETIMEDOUT");
+	}
 	tf_print_close_object();
 	tf_print_end();
 }
@@ -199,7 +215,7 @@ int do_model(int argc, char **argv)
 	}
 	if (tf_model_kind_parse(argv[0], &kind))
 		return tf_unknown(argv[0]);
-	if (kind != TF_MODEL_SYN) {
+	if (kind != TF_MODEL_SYN && kind != TF_MODEL_SYNACK) {
 		tf_err("model \"%s\" is not supported yet", argv[0]);
 		return TF_EXIT_FAIL;
 	}

@@ -8,7 +8,9 @@
  * consecutive SYNs is checked against the model's window, the number of
  * SYNs against the model's count, and with --end (CLOCK_MONOTONIC ns of the
  * failed connect()) the wait from the last SYN to the failure against the
- * give-up window. Exit status 1 if anything is outside.
+ * give-up window. With --model synack the same for the server's SYN-ACKs
+ * (the give-up being the request socket's drop). Exit status 1 if anything
+ * is outside.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@ struct timeline {
 	bool have_end;
 	uint64_t end_ns;
 	const char *yes, *no;		/* check marks */
+	const char *tx_flags, *tx_name;	/* the packets the model times: S, SYN */
 	unsigned int failures;
 };
 
@@ -97,9 +100,9 @@ static void print_window(const char *fmt_prefix, int64_t lo, int64_t hi)
 	tf_print_text(fmt_prefix, w);
 }
 
-static bool is_syn(const struct tf_event *ev, const char *dir)
+static bool is_syn(const struct timeline *t, const struct tf_event *ev, const char *dir)
 {
-	return !strcmp(ev->flags, "S") && (!dir || !strcmp(ev->dir, dir));
+	return !strcmp(ev->flags, t->tx_flags) && (!dir || !strcmp(ev->dir, dir));
 }
 
 /* One flow: events ev[idx[0..n-1]]. */
@@ -114,7 +117,7 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 	size_t i;
 
 	for (i = 0; i < n && !first_syn; i++)
-		if (is_syn(&evs[idx[i]], NULL))
+		if (is_syn(t, &evs[idx[i]], NULL))
 			first_syn = &evs[idx[i]];
 
 	tf_print_open_object(NULL);
@@ -139,7 +142,7 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		tf_print_str("dir", " %4s", ev->dir);
 		tf_print_str("flags", " %5s", ev->flags);
 		tf_print_str("verdict", " %-8s", ev->verdict);
-		if (m && first_syn && is_syn(ev, first_syn->dir)) {
+		if (m && first_syn && is_syn(t, ev, first_syn->dir)) {
 			if (nsyn > 0) {
 				int64_t g = ev->ts - last_syn->ts;
 
@@ -150,7 +153,7 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 					print_window(" %-18s", s->win_lo_ns, s->win_hi_ns);
 					check_mark(t, tf_model_in_window(s, g));
 				} else {
-					tf_print_text(" %-18s", "(no more SYNs due)");
+					tf_print_text(" (no more %ss due)", t->tx_name);
 					check_mark(t, false);
 				}
 			}
@@ -169,7 +172,8 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		bool ok = retrans >= m->retrans_min && retrans <= m->retrans_max;
 
 		tf_print_open_object("syns");
-		tf_print_u64("count", "SYNs %llu", nsyn);
+		tf_print_text("%ss", t->tx_name);
+		tf_print_u64("count", " %llu", nsyn);
 		tf_print_u64("model_min", ", model %llu", m->retrans_min + 1);
 		if (m->retrans_max != m->retrans_min)
 			tf_print_u64("model_max", "-%llu", m->retrans_max + 1);
@@ -186,7 +190,8 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		bool ok;
 
 		tf_print_open_object("giveup");
-		tf_print_secs("wait", "give-up: %.3f s after the last SYN", secs(wait));
+		tf_print_secs("wait", "give-up: %.3f s after the last ", secs(wait));
+		tf_print_text("%s", t->tx_name);
 		if (s && s->fire != TF_FIRE_RETRANSMIT) {
 			print_window(" %s", s->win_lo_ns, s->win_hi_ns);
 			ok = tf_model_in_window(s, wait);
@@ -196,13 +201,17 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		}
 		check_mark(t, ok);
 		tf_print_text("\n");
-		tf_print_secs("total", "          %.3f s after the first SYN", secs(total));
+		tf_print_secs("total", "          %.3f s after the first ", secs(total));
+		tf_print_text("%s", t->tx_name);
 		tf_print_open_object("total_window");
 		print_window(" %s", m->giveup_lo_ns, m->giveup_hi_ns);
 		ok = total >= m->giveup_lo_ns && total <= m->giveup_hi_ns;
 		check_mark(t, ok);
 		tf_print_close_object();
-		tf_print_str("errno", ", model errno %s\n", "ETIMEDOUT");
+		if (m->kind == TF_MODEL_SYNACK)
+			tf_print_text(", request socket dropped\n");
+		else
+			tf_print_str("errno", ", model errno %s\n", "ETIMEDOUT");
 		tf_print_close_object();
 	}
 	tf_print_close_object();
@@ -216,6 +225,7 @@ int do_timeline(int argc, char **argv)
 	const char *file = NULL;
 	struct tf_model *m = NULL;
 	struct tf_event *evs = NULL;
+	enum tf_model_kind kind = TF_MODEL_SYN;
 	bool want_model = false, have_flow = false;
 	uint64_t flow = 0;
 	size_t nev = 0, i, *idx = NULL, nflows = 0;
@@ -235,15 +245,13 @@ int do_timeline(int argc, char **argv)
 				return tf_invarg(argv[1], argv[0]);
 			have_flow = true;
 		} else if (!strcmp(argv[0], "--model")) {
-			enum tf_model_kind kind;
-
 			if (argc < 2)
 				return tf_missing(argv[0]);
 			if (want_model)
 				return tf_duparg(argv[0]);
 			if (tf_model_kind_parse(argv[1], &kind))
 				return tf_invarg(argv[1], argv[0]);
-			if (kind != TF_MODEL_SYN) {
+			if (kind != TF_MODEL_SYN && kind != TF_MODEL_SYNACK) {
 				tf_err("model \"%s\" is not supported yet", argv[1]);
 				return TF_EXIT_FAIL;
 			}
@@ -287,13 +295,15 @@ int do_timeline(int argc, char **argv)
 			tf_err("out of memory");
 			return TF_EXIT_FAIL;
 		}
-		if (tf_model_compute(TF_MODEL_SYN, &p, m)) {
-			tf_err("cannot compute model \"syn\"");
+		if (tf_model_compute(kind, &p, m)) {
+			tf_err("cannot compute model \"%s\"", tf_model_kind_name(kind));
 			ret = TF_EXIT_FAIL;
 			goto out;
 		}
 		t.m = m;
 	}
+	t.tx_flags = kind == TF_MODEL_SYNACK ? "SA" : "S";
+	t.tx_name = kind == TF_MODEL_SYNACK ? "SYN-ACK" : "SYN";
 	t.yes = utf8_locale() ? "\u2713 ok" : "ok";
 	t.no = utf8_locale() ? "\u2717 FAIL" : "FAIL";
 
@@ -348,9 +358,9 @@ int do_timeline(int argc, char **argv)
 		bool any_syn = false;
 
 		for (i = 0; i < nev && !any_syn; i++)
-			any_syn = (!have_flow || evs[i].flow == flow) && is_syn(&evs[i], NULL);
+			any_syn = (!have_flow || evs[i].flow == flow) && is_syn(&t, &evs[i], NULL);
 		if (!any_syn) {
-			tf_err("no SYN events to check against the model");
+			tf_err("no %s events to check against the model", t.tx_name);
 			t.failures++;
 		}
 	}

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,12 +29,14 @@ enum mode { MODE_HOLD, MODE_ECHO, MODE_HTTP };
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s [ --echo | --http ] [ --ready FILE ] [ --backlog N ] ADDR PORT\n"
+		"Usage: %s [ --echo | --http ] [ --ready FILE ] [ --backlog N ] [ --syncnt N ]\n"
+		"                 ADDR PORT\n"
 		"ADDR := { IPv4 address | IPv6 address }\n"
 		"default: accept and hold each connection, discarding what it sends\n"
 		"--echo   send back what each connection sends\n"
 		"--http   answer each request with HTTP/1.0 200 and close\n"
-		"--ready FILE  create FILE once listening\n",
+		"--ready FILE  create FILE once listening\n"
+		"--syncnt N    TCP_SYNCNT on the listener (SYN-ACK retransmissions, 1-127)\n",
 		prog);
 }
 
@@ -77,7 +80,7 @@ int main(int argc, char **argv)
 {
 	static struct pollfd pfd[MAX_CONNS + 1];
 	const char *ready = NULL;
-	unsigned long backlog = 128, port;
+	unsigned long backlog = 128, port, syncnt = 0;
 	enum mode mode = MODE_HOLD;
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -110,6 +113,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(opt, "--backlog")) {
 			if (!parse_uint(argv[2], 65535, &backlog))
 				return invarg(argv[2], opt);
+		} else if (!strcmp(opt, "--syncnt")) {
+			if (!parse_uint(argv[2], 127, &syncnt) || !syncnt)
+				return invarg(argv[2], opt);
 		} else {
 			fprintf(stderr, "%s: unknown option \"%s\"\n", prog, opt);
 			usage(stderr);
@@ -139,6 +145,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (syncnt && setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &(int){ syncnt }, sizeof(int))) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog)) {
 		fprintf(stderr, "%s: %s port %lu: %s\n", prog, argv[1], port,
 			strerror(errno));

@@ -72,7 +72,8 @@ expect_err '"tcp_syn_retrys"' model syn tcp_syn_retrys=2
 expect_err '"0"' model syn --kernel 6.1 tcp_syn_retries=0
 expect_err '"banana"' model syn --kernel banana
 expect_err '"tcp_syn_linear_timeouts"' model syn --kernel 6.1 tcp_syn_linear_timeouts=4
-expect_err '"synack"' model synack
+expect_err '"tcp_synack_retrys"' model synack tcp_synack_retrys=2
+expect_err '"256"' model synack --kernel 6.1 tcp_synack_retries=256
 expect_err '"foo"' model foo
 expect_err '"--flow"' timeline --flow
 expect_err '"x1"' timeline --flow x1
@@ -82,7 +83,7 @@ expect_err '"-n"' -n
 TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' stats
 TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' rule add dport 80 action drop
 expect_rc 2 rule add dprot 80 action drop
-expect_rc 1 model synack
+expect_rc 0 model synack --kernel 6.1
 
 # --- output formats on canned files
 expect_rc 0 rule list

@@ -188,7 +188,8 @@ static void test_options(void)
 	CHECK(tf_model_param_set(&p, "tcp_syn_retrys", "6") == -ENOENT, "unknown name");
 	CHECK(tf_model_params_init(&p, "banana") == -EINVAL, "bad release");
 	CHECK(tf_model_params_init(&p, "6.12") == 0, "init");
-	CHECK(tf_model_compute(TF_MODEL_SYNACK, &p, &m) == -EOPNOTSUPP, "synack later");
+	CHECK(tf_model_compute(TF_MODEL_PROBE, &p, &m) == -EOPNOTSUPP ||
+	      tf_model_compute(TF_MODEL_PROBE, &p, &m) == 0, "kinds not built say so");
 
 	/* large retries stay within the step table */
 	{
@@ -199,6 +200,103 @@ static void test_options(void)
 	}
 }
 
+/* SYN-ACK gaps (s) of one request and the time it was dropped (s, from the first SYN-ACK). */
+static bool synack_fits(const double *gaps, unsigned int n, double dropped)
+{
+	int64_t sum = 0;
+	unsigned int i;
+
+	if (n != m.retrans_min)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!tf_model_in_window(&m.step[i], MS(gaps[i] * 1000)))
+			return false;
+		sum += MS(gaps[i] * 1000);
+	}
+	if (dropped > 0) {
+		int64_t wait = MS(dropped * 1000) - sum;
+
+		if (m.step[n].fire != TF_FIRE_GIVEUP || !tf_model_in_window(&m.step[n], wait))
+			return false;
+		if (MS(dropped * 1000) < m.giveup_lo_ns || MS(dropped * 1000) > m.giveup_hi_ns)
+			return false;
+	}
+	return true;
+}
+
+static void compute_kind(enum tf_model_kind kind, const char *kernel, const char *const *sets)
+{
+	struct tf_model_params p;
+
+	CHECK(!tf_model_params_init(&p, kernel), "params_init(%s)", kernel);
+	for (; sets && *sets; sets += 2)
+		CHECK(!tf_model_param_set(&p, sets[0], sets[1]), "set %s=%s", sets[0], sets[1]);
+	CHECK(!tf_model_compute(kind, &p, &m), "compute %s %s", tf_model_kind_name(kind), kernel);
+}
+
+static void test_synack(void)
+{
+	/* measured under the virtual clock (selftests/synack_schedule.sh) */
+	static const double ref61[] = { 1.028, 2.016, 4.224, 8.192, 16.128 };
+	static const double ref612[] = { 1.024, 2.020, 4.192, 8.192, 16.128 };
+	static const double r2[] = { 1.028, 2.016 };
+	static const double slow1[] = { 1.2, 2.016, 4.224, 8.192, 16.128 };
+	static const double lin[] = { 1.024, 1.024, 1.024, 1.024, 1.024 };
+	static const char *const sr2[] = { "tcp_synack_retries", "2", NULL };
+	static const char *const sc3[] = { "syncnt", "3", NULL };
+	static const char *const sr0[] = { "tcp_synack_retries", "0", NULL };
+	struct tf_model_params p;
+	const char *const *k;
+	static const char *const kernels[] = { "6.1.0-56-amd64", "6.12.117+deb12-amd64", NULL };
+
+	for (k = kernels; *k; k++) {
+		compute_kind(TF_MODEL_SYNACK, *k, NULL);
+		CHECK(m.retrans_min == 5 && m.retrans_max == 5 && m.nsteps == 6,
+		      "%s synack default: %u retransmissions", *k, m.retrans_min);
+		CHECK(m.step[5].fire == TF_FIRE_GIVEUP && m.step[4].fire == TF_FIRE_RETRANSMIT,
+		      "%s: dropped at the 6th expiry", *k);
+		CHECK(m.step[5].timer_min == 32 * 250, "%s: last timer 32 s", *k);
+		CHECK(m.giveup_lo_ns >= MS(63000) && m.giveup_hi_ns <= MS(66000),
+		      "%s: dropped at 63 s + slack", *k);
+		CHECK(synack_fits(ref61, 5, 63.6) && synack_fits(ref612, 5, 64.1),
+		      "%s: reference schedules", *k);
+		CHECK(!synack_fits(slow1, 5, 63.6), "%s: 1.2 s first gap", *k);
+		CHECK(!synack_fits(lin, 5, 0), "%s: linear 1 s gaps", *k);
+		CHECK(!synack_fits(ref61, 5, 31.6), "%s: dropped right after the last SYN-ACK", *k);
+		CHECK(!synack_fits(ref61, 4, 0), "%s: 4 retransmissions", *k);
+		/* NF_DROP at egress: the failed retransmission kills the request at 1 s */
+		CHECK(!synack_fits(ref61, 1, 1.03), "%s: request gone after two SYN-ACKs", *k);
+	}
+
+	compute_kind(TF_MODEL_SYNACK, "6.1", sr2);
+	CHECK(m.retrans_min == 2 && m.nsteps == 3, "synack r2: %u", m.retrans_min);
+	CHECK(synack_fits(r2, 2, 7.1), "synack r2 reference");
+	CHECK(!synack_fits(r2, 2, 15.2), "synack r2: dropped at 15 s");
+	CHECK(m.giveup_lo_ns >= MS(7000) && m.giveup_hi_ns <= MS(7400), "synack r2 drop time");
+
+	/* TCP_SYNCNT on the listener replaces tcp_synack_retries */
+	compute_kind(TF_MODEL_SYNACK, "6.12", sc3);
+	CHECK(m.retrans_min == 3 && m.step[3].fire == TF_FIRE_GIVEUP, "listener syncnt 3");
+	CHECK(m.giveup_lo_ns >= MS(15000) && m.giveup_hi_ns <= MS(15700), "syncnt 3 drop time");
+
+	compute_kind(TF_MODEL_SYNACK, "6.12", sr0);
+	CHECK(m.retrans_min == 0 && m.nsteps == 1 && m.step[0].fire == TF_FIRE_GIVEUP,
+	      "synack r0: no retransmission");
+
+	/* 7 timers of 64 s capped at TCP_RTO_MAX */
+	{
+		static const char *const big[] = { "tcp_synack_retries", "10", NULL };
+
+		compute_kind(TF_MODEL_SYNACK, "6.1", big);
+		CHECK(m.step[6].timer_min == 64 * 250 && m.step[7].timer_min == 120 * 250 &&
+		      m.step[10].timer_min == 120 * 250, "synack timers capped at 120 s");
+	}
+	CHECK(tf_model_params_init(&p, "6.1") == 0, "init");
+	CHECK(tf_model_param_set(&p, "tcp_synack_retries", "256") == -EINVAL, "synack 256");
+	CHECK(tf_model_param_set(&p, "tcp_synack_retries", "-1") == -EINVAL, "synack -1");
+	CHECK(p.synack_retries == 5, "synack default 5");
+}
+
 int main(void)
 {
 	test_wheel();
@@ -206,6 +304,7 @@ int main(void)
 	test_61();
 	test_612();
 	test_options();
+	test_synack();
 	printf("model_test: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfault schedule model "synack": the passive side of the handshake, the
+ * server's SYN-ACK retransmissions while the third ACK never comes.
+ *
+ * Sources (Debian linux-source-6.1 and 6.12; the logic is the same in both):
+ *   net/ipv4/tcp_input.c    tcp_conn_request(): req->timeout =
+ *                           tcp_timeout_init() = TCP_TIMEOUT_INIT (1 s, no
+ *                           BPF); inet_csk_reqsk_queue_hash_add() arms
+ *                           rsk_timer for req->timeout, then the first
+ *                           SYN-ACK goes out (same jiffy).
+ *   net/ipv4/inet_connection_sock.c
+ *                           reqsk_timer_handler(): max_syn_ack_retries =
+ *                           the listener's icsk_syn_retries (TCP_SYNCNT on
+ *                           the listening socket) ?: tcp_synack_retries;
+ *                           syn_ack_recalc(): expire = num_timeout >= max
+ *                           (no TCP_DEFER_ACCEPT). Not expired: SYN-ACK
+ *                           again (inet_rtx_syn_ack), num_timeout++, timer
+ *                           re-armed for reqsk_timeout() = min(req->timeout
+ *                           << num_timeout, TCP_RTO_MAX). Expired (or the
+ *                           retransmission FAILED, e.g. NF_DROP at egress ->
+ *                           -EPERM): the request socket is dropped. So the
+ *                           request lives one more timer after the last
+ *                           SYN-ACK: 1+2+4+8+16+32 = 63 s at the default 5.
+ *                           (When the queue is more than half full of old
+ *                           requests the count is cut down to 2: not
+ *                           modelled, one request at a time here.)
+ *   net/ipv4/tcp_minisocks.c
+ *                           tcp_check_req(): a retransmitted SYN (same ISN)
+ *                           is answered at once (inet_rtx_syn_ack, unless
+ *                           rate-limited by tcp_invalid_ratelimit, 0.5 s)
+ *                           and the timer restarted for reqsk_timeout()
+ *                           with num_timeout unchanged: the next timer
+ *                           SYN-ACK follows that answer by step[num_timeout]
+ *                           of this model, and the count is not consumed.
+ *   include/net/tcp.h       TCP_SYNACK_RETRIES 5, TCP_RTO_MAX 120 s.
+ *
+ * Step k (k = 0 the first SYN-ACK) is armed with num_timeout = k; step
+ * max_syn_ack_retries is the expiry that drops the request.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define NSEC_PER_SEC	1000000000LL
+
+int tf_model_synack(struct tf_model *m)
+{
+	const struct tf_model_params *p = &m->p;
+	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
+	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
+	const uint64_t timeout = p->hz;			/* TCP_TIMEOUT_INIT */
+	int64_t fmin = 0, fmax = 0, jnom = 0;
+	unsigned int k, max;
+
+	if (p->synack_retries < 0)
+		return -EINVAL;
+	max = p->syncnt > 0 ? (unsigned int)p->syncnt : (unsigned int)p->synack_retries;
+	if (max + 1 > TF_MODEL_MAX_STEPS)
+		return -E2BIG;
+	m->retry_until = max;
+	m->max_retransmits = max;
+	m->retrans_min = max;
+	m->retrans_max = max;
+	m->budget_ms = 0;
+	m->budget_user = false;
+
+	for (k = 0; k <= max; k++) {
+		struct tf_model_step *s = &m->step[k];
+		/* reqsk_timeout(): req->timeout << num_timeout, capped */
+		uint64_t d = k >= 32 ? rto_max : timeout << k;
+
+		if (d > rto_max)
+			d = rto_max;
+		s->nominal_ns = jnom * jiffy_ns;
+		s->timer_min = s->timer_max = d;
+		s->gran = tf_wheel_gran(d);
+		s->win_lo_ns = d * jiffy_ns;
+		s->win_hi_ns = (d + s->gran + 1) * jiffy_ns;
+		s->fire = k < max ? TF_FIRE_RETRANSMIT : TF_FIRE_GIVEUP;
+		/* calc_index(): fires 1..gran jiffies after jiffies + d */
+		fmin += d + 1;
+		fmax += d + s->gran;
+		jnom += d;
+	}
+	m->nsteps = max + 1;
+	/* the request is dropped at the last expiry, counted from the first SYN-ACK */
+	m->giveup_lo_ns = (fmin - 1) * jiffy_ns;
+	m->giveup_hi_ns = (fmax + 1) * jiffy_ns;
+	m->err = 0;	/* the server drops the request silently */
+	return 0;
+}

@@ -13,6 +13,9 @@
 
 #include "tf.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 int tf_ring_alloc(struct tf_ring *ring)
 {
 	u32 size = READ_ONCE(tf_event_ring_size);
@@ -47,31 +50,33 @@ void tf_ring_clear(struct tf_ring *ring)
 void tf_event_record(struct tf_ring *ring, const struct tf_pkt *pkt,
 		     u32 rule_id, u32 flow_id, u8 verdict)
 {
-	struct tf_event *ev;
+	struct tf_event ev = {
+		.ts		= ktime_get_ns(),
+		.rule_id	= rule_id,
+		.flow_id	= flow_id,
+		.seq		= pkt->seq,
+		.ack		= pkt->ack,
+		.len		= pkt->len,
+		.sport		= pkt->sport,
+		.dport		= pkt->dport,
+		.family		= pkt->family,
+		.dir		= pkt->dir,
+		.flags		= pkt->flags,
+		.verdict	= verdict,
+	};
+
+	memcpy(ev.saddr, pkt->saddr, sizeof(ev.saddr));
+	memcpy(ev.daddr, pkt->daddr, sizeof(ev.daddr));
+	trace_tcpfault_event(&ev);
 
 	spin_lock_bh(&ring->lock);
-	if (!ring->ev)
-		goto out;
-	if (ring->head - ring->tail == ring->size) {
-		ring->tail++;
-		ring->lost++;
+	if (ring->ev) {
+		if (ring->head - ring->tail == ring->size) {
+			ring->tail++;
+			ring->lost++;
+		}
+		ring->ev[ring->head++ % ring->size] = ev;
 	}
-	ev = &ring->ev[ring->head++ % ring->size];
-	ev->ts = ktime_get_ns();
-	ev->rule_id = rule_id;
-	ev->flow_id = flow_id;
-	ev->seq = pkt->seq;
-	ev->ack = pkt->ack;
-	ev->len = pkt->len;
-	ev->sport = pkt->sport;
-	ev->dport = pkt->dport;
-	ev->family = pkt->family;
-	ev->dir = pkt->dir;
-	ev->flags = pkt->flags;
-	ev->verdict = verdict;
-	memcpy(ev->saddr, pkt->saddr, sizeof(ev->saddr));
-	memcpy(ev->daddr, pkt->daddr, sizeof(ev->daddr));
-out:
 	spin_unlock_bh(&ring->lock);
 }
 

@@ -21,6 +21,7 @@
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 
 #include "tf.h"
 
@@ -96,11 +97,56 @@ static bool tf_pkt_parse(struct sk_buff *skb, u8 pf, struct tf_pkt *pkt)
 		pkt->stages |= TF_STAGE_DATA;
 	if (!pkt->stages && th->ack)
 		pkt->stages |= TF_STAGE_ACK;
+	pkt->thoff = thoff;
+	return true;
+}
+
+/*
+ * A keepalive or zero-window probe (tcp_xmit_probe_skb()) is an ACK with
+ * no data, or one byte, sent one below what the peer already acknowledged.
+ * Only the socket knows that edge: the sender's snd_una on the way out, the
+ * receiver's rcv_nxt on the way in (early demux has attached the socket).
+ */
+static bool tf_pkt_is_probe(const struct sk_buff *skb, const struct tf_pkt *pkt)
+{
+	const struct tcp_sock *tp;
+	struct sock *sk;
+
+	if (pkt->len > 1 || !(pkt->flags & TF_FLAG_ACK) ||
+	    (pkt->flags & (TF_FLAG_SYN | TF_FLAG_FIN | TF_FLAG_RST)))
+		return false;
+	/* Not the SOCK_RAW control sockets that send RSTs and TW ACKs. */
+	sk = skb_to_full_sk(skb);
+	if (!sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
+	    sk->sk_type != SOCK_STREAM)
+		return false;
+	tp = tcp_sk(sk);
+	if (pkt->dir == TF_DIR_OUT)
+		return pkt->seq == READ_ONCE(tp->snd_una) - 1;
+	if (pkt->dir == TF_DIR_IN)
+		return pkt->seq == READ_ONCE(tp->rcv_nxt) - 1;
+	return false;
+}
+
+/* Rewrites the advertised window; the checksum stays valid. */
+static bool tf_set_window(struct sk_buff *skb, const struct tf_pkt *pkt,
+			  u16 window)
+{
+	struct tcphdr *th;
+	__be16 old;
+
+	if (skb_ensure_writable(skb, pkt->thoff + sizeof(*th)))
+		return false;
+	th = (struct tcphdr *)(skb->data + pkt->thoff);
+	old = th->window;
+	th->window = htons(window);
+	inet_proto_csum_replace2(&th->check, skb, old, th->window, false);
 	return true;
 }
 
 struct tf_decision {
 	struct tf_net		*tn;
+	struct sk_buff		*skb;
 	const struct tf_pkt	*pkt;
 	bool			drop;
 };
@@ -120,17 +166,22 @@ static bool tf_try_rule(struct tf_rule *r, void *arg)
 	if (!tf_flow_account(&tn->flows, d->pkt, r, &flow_id))
 		return true;
 
+	switch (r->spec.action) {
+	case TF_ACT_WINDOW:
+		if (!tf_set_window(d->skb, d->pkt, r->spec.action_arg))
+			return true;
+		break;
+	case TF_ACT_DROP:
+		d->drop = true;
+		break;
+	}
 	atomic64_inc(&r->acted);
 	this_cpu_inc(tn->stats->action[r->spec.action]);
 	tf_event_record(&tn->ring, d->pkt, r->spec.id, flow_id,
 			r->spec.action);
 
-	/* log passes the packet on to later rules; drop ends the walk. */
-	if (r->spec.action == TF_ACT_DROP) {
-		d->drop = true;
-		return false;
-	}
-	return true;
+	/* Only a drop ends the walk; log and window pass to later rules. */
+	return !d->drop;
 }
 
 static unsigned int tf_hook(void *priv, struct sk_buff *skb,
@@ -149,9 +200,13 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	if (!tf_pkt_parse(skb, state->pf, &pkt))
 		return NF_ACCEPT;
 	pkt.dir = dir;
+	/* A probe is a stage of its own, not an ack nor data. */
+	if (tf_pkt_is_probe(skb, &pkt))
+		pkt.stages = TF_STAGE_PROBE;
 	this_cpu_inc(tn->stats->seen);
 
 	d.tn = tn;
+	d.skb = skb;
 	d.pkt = &pkt;
 	d.drop = false;
 	tf_table_walk(t, &pkt, tf_try_rule, &d);

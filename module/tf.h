@@ -78,6 +78,7 @@ struct tf_pkt {
 	u8	flags;			/* TF_FLAG_* in event order */
 	u16	sport, dport;		/* host order */
 	u32	seq, ack, len;
+	u32	thoff;			/* TCP header offset in the skb */
 	u8	saddr[16], daddr[16];
 };
 

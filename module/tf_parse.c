@@ -40,6 +40,7 @@ static const char * const tf_dir_names[] = {
 static const char * const tf_action_names[] = {
 	[TF_ACT_DROP] = "drop",
 	[TF_ACT_LOG] = "log",
+	[TF_ACT_WINDOW] = "window",
 };
 
 struct tf_name_bits {
@@ -54,7 +55,7 @@ static const struct tf_name_bits tf_stage_names[] = {
 	{ "ack3",	TF_STAGE_ACK3,		false },
 	{ "ack",	TF_STAGE_ACK,		true },
 	{ "data",	TF_STAGE_DATA,		true },
-	{ "probe",	TF_STAGE_PROBE,		false },
+	{ "probe",	TF_STAGE_PROBE,		true },
 	{ "fin",	TF_STAGE_FIN,		true },
 	{ "rst",	TF_STAGE_RST,		true },
 	{ "any",	TF_STAGE_ANY,		true },
@@ -67,7 +68,7 @@ static const char * const tf_unbuilt_keywords[] = {
 };
 
 static const char * const tf_unbuilt_actions[] = {
-	"reset", "reset-both", "delay", "window", "flags", "corrupt",
+	"reset", "reset-both", "delay", "flags", "corrupt",
 };
 
 static __printf(3, 4)
@@ -311,6 +312,14 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 		if (v < 0)
 			break;
 		r->action = v;
+		if (v != TF_ACT_WINDOW)
+			return 0;
+		key = val;
+		val = tf_next_value(p, key);
+		if (!val)
+			return -EINVAL;
+		if (!tf_parse_u32(val, 65535, &r->action_arg))
+			break;
 		return 0;
 	case TF_KW_SKIP:
 		if (!tf_parse_u32(val, 0xffffffffU, &r->skip))
@@ -523,6 +532,8 @@ int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 			       tf_stage_names[i].name);
 	}
 	tf_put(buf, len, &off, " action %s", tf_action_name(r->action));
+	if (r->action == TF_ACT_WINDOW)
+		tf_put(buf, len, &off, " %u", r->action_arg);
 	if (r->skip)
 		tf_put(buf, len, &off, " skip %u", r->skip);
 	if (r->count)

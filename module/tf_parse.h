@@ -51,6 +51,7 @@ enum tf_action {
 	TF_ACT_NONE,
 	TF_ACT_DROP,
 	TF_ACT_LOG,
+	TF_ACT_WINDOW,			/* arg: the new raw window value */
 	TF_ACT_MAX,
 };
 
@@ -71,6 +72,7 @@ struct tf_rule_spec {
 	u8 dir;				/* TF_DIR_* */
 	u8 stages;			/* TF_STAGE_* mask */
 	u8 action;			/* TF_ACT_* */
+	u32 action_arg;
 	struct tf_port_range sport, dport, port;
 	struct tf_prefix saddr, daddr;
 	u32 skip;			/* per flow: let the first N matches pass */

@@ -113,7 +113,13 @@ int main(void)
 	rejects("add cookie yes action drop", "\"cookie\" is not supported yet");
 	rejects("add idle 900000 action drop", "\"idle\" is not supported yet");
 	rejects("add stage ack3 action drop", "stage \"ack3\" is not supported yet");
-	rejects("add stage probe action drop", "stage \"probe\" is not supported yet");
+	accepts("add dir in sport 5001 stage ack action window 0",
+		"add dir in sport 5001 stage ack action window 0");
+	accepts("add stage probe action window 65535",
+		"add stage probe action window 65535");
+	rejects("add action window", "missing value for \"window\"");
+	rejects("add action window 65536", "invalid value \"65536\" for \"window\"");
+	rejects("add action window -1", "invalid value \"-1\" for \"window\"");
 	rejects("add action reset", "action \"reset\" is not supported yet");
 	rejects("add action delay 100", "action \"delay\" is not supported yet");
 	rejects("add prob 5 action drop", "\"prob\" is not supported yet");

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfault schedule models "data" and "fin": an established flow whose
+ * packets are all lost, after one write ("data") or after close() of an
+ * otherwise idle connection ("fin", the socket is an orphan in FIN_WAIT1).
+ *
+ * Kernel sources (Debian linux-source-6.1 and 6.12; the same arithmetic in
+ * both for what is modelled here):
+ *
+ *   tcp_input.c   tcp_rtt_estimator()/tcp_set_rto(): rttvar is never below
+ *                 tcp_rto_min (TCP_RTO_MIN = HZ/5 = 200 ms), so on a veth
+ *                 icsk_rto = usecs_to_jiffies(srtt + 200 ms) = 51 jiffies
+ *                 (204 ms) at HZ=250 for any 0 < srtt <= 4 ms. Parameter
+ *                 rto_ms (default 204).
+ *   tcp_output.c  tcp_write_xmit() -> tcp_event_new_data_sent() arms the
+ *                 RTO (tcp_rearm_rto, icsk_rto, no user-timeout clamp), then
+ *                 tcp_schedule_loss_probe(): with tcp_early_retrans 3 or 4,
+ *                 SACK and CA_Open, the same timer becomes a tail loss probe
+ *                 after min(usecs_to_jiffies(2 * srtt + tcp_rto_min) [one
+ *                 packet out], the time left to the RTO) = 51 jiffies too.
+ *                 tcp_send_loss_probe() retransmits the tail with
+ *                 __tcp_retransmit_skb() (retrans_stamp NOT set), clears
+ *                 icsk_pending and tcp_rearm_rto() arms a full icsk_rto.
+ *                 At most one probe (tlp_high_seq); the RTO puts the flow in
+ *                 CA_Loss, where no more probes are scheduled.
+ *                 tcp_retransmit_skb(): retrans_stamp = the retransmitted
+ *                 skb's timestamp, which __tcp_transmit_skb() has just set
+ *                 to now: the FIRST RTO RETRANSMISSION is the origin of the
+ *                 time budget.
+ *   tcp_timer.c   tcp_retransmit_timer(): tcp_write_timeout(), retransmit,
+ *                 icsk_rto = min(2 * icsk_rto, TCP_RTO_MAX = 120 s), timer =
+ *                 tcp_clamp_rto_to_user_timeout() (TCP_USER_TIMEOUT minus
+ *                 the ms since retrans_stamp, 1 jiffy once passed).
+ *                 tcp_write_timeout(): ETIMEDOUT when
+ *                 retransmits_timed_out(tcp_retries2, TCP_USER_TIMEOUT):
+ *                 now - retrans_stamp >= user_timeout ?:
+ *                 tcp_model_timeout(retries2, TCP_RTO_MIN) = 924.6 s at 15.
+ *                 tcp_retries1 (3) only triggers tcp_mtu_probing() and
+ *                 __dst_negative_advice()/__sk_dst_reset(): no effect on the
+ *                 times (accepted, shown, not used).
+ *                 Orphans (SOCK_DEAD): retry_until = tcp_orphan_retries(sk,
+ *                 alive = icsk_rto < TCP_RTO_MAX): the sysctl, 0 meaning 8
+ *                 while alive and 0 (give up at once) once the RTO reached
+ *                 120 s; an ICMP soft error (sk_err_soft) also makes it 0
+ *                 when not alive. The budget is tcp_model_timeout() again,
+ *                 from the first RTO retransmission; then tcp_write_err()
+ *                 -> tcp_done(): the socket is gone, no RST.
+ *
+ * Steps: 0 = the original, [1 = the loss probe], then RTO retransmissions.
+ * Windows per gap as in the syn model: [D, D + gran(D) + 1 jiffy].
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define NSEC_PER_SEC	1000000000LL
+#define NSEC_PER_MSEC	1000000LL
+
+static uint64_t msecs_to_jiffies(uint64_t ms, unsigned int hz)
+{
+	return (ms * hz + 999) / 1000;
+}
+
+static uint64_t usecs_to_jiffies(uint64_t us, unsigned int hz)
+{
+	return (us * hz + 999999) / 1000000;
+}
+
+static unsigned int ilog2_u(uint64_t v)
+{
+	unsigned int r = 0;
+
+	while (v >>= 1)
+		r++;
+	return r;
+}
+
+/* tcp_timer.c: tcp_model_timeout(sk, boundary, rto_base), in ms. */
+uint64_t tf_model_timeout_base_ms(unsigned int boundary, uint64_t rto_base, unsigned int hz)
+{
+	uint64_t rto_max = 120ull * hz;
+	unsigned int thresh = ilog2_u(rto_max / rto_base);
+	uint64_t timeout;
+
+	if (boundary <= thresh)
+		timeout = ((2ull << boundary) - 1) * rto_base;
+	else
+		timeout = ((2ull << thresh) - 1) * rto_base + (boundary - thresh) * rto_max;
+	return timeout * 1000 / hz;
+}
+
+void tf_model_data_params_init(struct tf_model_params *p)
+{
+	p->retries1 = 3;		/* TCP_RETR1 */
+	p->retries2 = 15;		/* TCP_RETR2 */
+	p->early_retrans = 3;
+	p->orphan_retries = 0;
+	p->rto_ms = 204;		/* 51 jiffies: see above */
+	p->srtt_us = 100;
+}
+
+static int parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int tf_model_data_param_set(struct tf_model_params *p, const char *name, const char *value)
+{
+	/* Ranges as sysctl_net_ipv4.c accepts them (retries: u8). */
+	if (!strcmp(name, "tcp_retries1"))
+		return parse_int(value, 0, 255, &p->retries1);
+	if (!strcmp(name, "tcp_retries2"))
+		return parse_int(value, 0, 255, &p->retries2);
+	if (!strcmp(name, "tcp_orphan_retries"))
+		return parse_int(value, 0, 255, &p->orphan_retries);
+	if (!strcmp(name, "tcp_early_retrans"))
+		return parse_int(value, 0, 4, &p->early_retrans);
+	if (!strcmp(name, "rto_ms"))
+		return parse_int(value, 1, 120000, &p->rto_ms);
+	if (!strcmp(name, "srtt_us"))
+		return parse_int(value, 1, 120000000, &p->srtt_us);
+	return -ENOENT;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static int64_t ceil_ms(int64_t ns)
+{
+	return (ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+}
+
+/* Budget (ms from retrans_stamp) checked when a timer with length rto fires. */
+static uint64_t budget_at(const struct tf_model *m, uint64_t rto, bool *user)
+{
+	const struct tf_model_params *p = &m->p;
+	const uint64_t rto_min = p->hz / 5;		/* TCP_RTO_MIN */
+	unsigned int retries;
+
+	*user = p->user_timeout_ms > 0;
+	if (*user)
+		return p->user_timeout_ms;
+	if (m->kind == TF_MODEL_FIN) {
+		retries = p->orphan_retries;
+		if (!retries && rto < 120ull * p->hz)	/* alive */
+			retries = 8;
+	} else {
+		retries = p->retries2;
+	}
+	return tf_model_timeout_base_ms(retries, rto_min, p->hz);
+}
+
+static int model_rtx(struct tf_model *m)
+{
+	const struct tf_model_params *p = &m->p;
+	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
+	const uint64_t rto_max = 120ull * p->hz;
+	const int ut = p->user_timeout_ms;
+	uint64_t rto = msecs_to_jiffies(p->rto_ms, p->hz);
+	uint64_t pto;
+	/* Ticks of the current transmission: from the original until the first
+	 * RTO retransmission, then from it (the retrans_stamp origin). */
+	int64_t jmin = 0, jmax = 0, jnom = 0, omin = 0, omax = 0;
+	bool origin = false, maybe_seen = false;
+	unsigned int retrans = 0, k;
+
+	if (rto > rto_max)
+		rto = rto_max;
+	m->tlp = (p->early_retrans == 3 || p->early_retrans == 4);
+	pto = usecs_to_jiffies(2ull * p->srtt_us + 200000ull, p->hz);
+	if (pto > rto)
+		pto = rto;
+	m->pto = m->tlp ? pto : 0;
+	m->rto = rto;
+	m->budget_ms = budget_at(m, rto, &m->budget_user);
+	m->retry_until = m->kind == TF_MODEL_FIN ?
+			 (p->orphan_retries ? (unsigned int)p->orphan_retries : 8) :
+			 (unsigned int)p->retries2;
+	m->max_retransmits = 0;		/* time based, no count limit */
+	m->giveup_lo_ns = INT64_MAX;
+	m->giveup_hi_ns = 0;
+
+	for (k = 0; k < TF_MODEL_MAX_STEPS; k++) {
+		struct tf_model_step *s = &m->step[k];
+		bool is_tlp = m->tlp && k == 0;
+		uint64_t dmin, dmax, dnom, budget;
+		int64_t fmin, fmax;
+		bool ut_covered = false, user;
+
+		s->nominal_ns = jnom * jiffy_ns;
+		if (!origin) {
+			/* tcp_rearm_rto(): full icsk_rto (or the PTO), no clamp */
+			dmin = dmax = dnom = is_tlp ? pto : rto;
+		} else {
+			int64_t elo, ehi;
+
+			/* As in the syn model: this retransmission happened on
+			 * relative tick j, truncated ms difference >= floor((j-1)
+			 * jiffies); at the origin itself elapsed is 0. */
+			if (jmin == 0 && jmax == 0) {
+				elo = ehi = 0;
+			} else {
+				elo = floor_div((jmin - 1) * jiffy_ns, NSEC_PER_MSEC);
+				ehi = ceil_ms(jmax * jiffy_ns) + 2;
+			}
+			if (ut > 0) {
+				int64_t rlo = ut - ehi, rhi = ut - elo;
+
+				dmin = rlo <= 0 ? 1 : msecs_to_jiffies(rlo, p->hz);
+				dmax = rhi <= 0 ? 1 : msecs_to_jiffies(rhi, p->hz);
+				dmin = dmin < rto ? dmin : rto;
+				dmax = dmax < rto ? dmax : rto;
+				ut_covered = rhi <= 0 || msecs_to_jiffies(rhi, p->hz) <= rto;
+				{
+					int64_t e = jnom * jiffy_ns / NSEC_PER_MSEC -
+						    (origin ? m->origin_nom_ms : 0);
+					int64_t r = ut - e;
+
+					dnom = r <= 0 ? 1 : msecs_to_jiffies(r, p->hz);
+					dnom = dnom < rto ? dnom : rto;
+				}
+			} else {
+				dmin = dmax = dnom = rto;
+			}
+		}
+		s->timer_min = dmin;
+		s->timer_max = dmax;
+		s->gran = tf_wheel_gran(dmax);
+		s->win_lo_ns = dmin * jiffy_ns;
+		s->win_hi_ns = (dmax + s->gran + 1) * jiffy_ns;
+
+		fmin = jmin + dmin + 1;
+		fmax = jmax + dmax + s->gran;
+
+		/* What the expiry does: probe, first RTO, or tcp_write_timeout() */
+		budget = budget_at(m, rto, &user);
+		if (is_tlp) {
+			s->fire = TF_FIRE_TLP;
+		} else if (!origin) {
+			s->fire = TF_FIRE_RETRANSMIT;	/* icsk_retransmits == 0 */
+		} else if (ut_covered) {
+			s->fire = TF_FIRE_GIVEUP;
+		} else {
+			int64_t lo = floor_div((fmin - 1) * jiffy_ns, NSEC_PER_MSEC);
+			int64_t hi = ceil_ms(fmax * jiffy_ns) + 2;
+
+			if (lo >= (int64_t)budget)
+				s->fire = TF_FIRE_GIVEUP;
+			else if (hi < (int64_t)budget && dmin == rto)
+				s->fire = TF_FIRE_RETRANSMIT;
+			else
+				s->fire = TF_FIRE_MAYBE_GIVEUP;
+		}
+
+		if (s->fire == TF_FIRE_GIVEUP || s->fire == TF_FIRE_MAYBE_GIVEUP) {
+			/* from the original: origin tick range + relative fire */
+			int64_t lo = (omin + fmin - 1) * jiffy_ns;
+			int64_t blo = (omin - 1) * jiffy_ns + (int64_t)budget * NSEC_PER_MSEC;
+
+			if (!maybe_seen)
+				m->retrans_min = retrans;
+			maybe_seen = true;
+			if (blo > lo)
+				lo = blo;
+			if (lo < m->giveup_lo_ns)
+				m->giveup_lo_ns = lo;
+			if ((omax + fmax + 1) * jiffy_ns > m->giveup_hi_ns)
+				m->giveup_hi_ns = (omax + fmax + 1) * jiffy_ns;
+			m->budget_ms = budget;
+		}
+		if (s->fire == TF_FIRE_GIVEUP) {
+			m->retrans_max = retrans;
+			m->nsteps = k + 1;
+			m->err = ETIMEDOUT;
+			return 0;
+		}
+
+		retrans++;
+		jnom += dnom;
+		if (is_tlp) {
+			jmin = fmin;
+			jmax = fmax;
+			continue;
+		}
+		if (!origin) {
+			/* the first RTO retransmission: retrans_stamp */
+			origin = true;
+			omin = fmin;
+			omax = fmax;
+			m->origin_nom_ms = jnom * jiffy_ns / NSEC_PER_MSEC;
+			m->origin_lo_ns = (fmin - 1) * jiffy_ns;
+			m->origin_hi_ns = (fmax + 1) * jiffy_ns;
+			jmin = jmax = 0;
+		} else {
+			jmin = fmin;
+			jmax = fmax;
+		}
+		rto = rto * 2 < rto_max ? rto * 2 : rto_max;
+	}
+	return -E2BIG;
+}
+
+int tf_model_data(struct tf_model *m)
+{
+	if (m->p.retries2 < 0 || m->p.rto_ms <= 0)
+		return -EINVAL;
+	return model_rtx(m);
+}
+
+int tf_model_fin(struct tf_model *m)
+{
+	if (m->p.orphan_retries < 0 || m->p.rto_ms <= 0)
+		return -EINVAL;
+	return model_rtx(m);
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the "data" and "fin" models (ctl/model_data.c): the
+ * kernel's arithmetic (tcp_model_timeout, backoff, cap, loss probe,
+ * TCP_USER_TIMEOUT clamp, tcp_orphan_retries) and reference schedules
+ * measured on the Debian 6.1 and 6.12 guests under the virtual clock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../model.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		printf("FAIL %s:%d: ", __FILE__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+	}								\
+} while (0)
+
+static struct tf_model m;
+
+static int compute(enum tf_model_kind kind, const char *kernel, const char *const *sets)
+{
+	struct tf_model_params p;
+	int ret;
+
+	ret = tf_model_params_init(&p, kernel);
+	CHECK(!ret, "params_init(%s)", kernel);
+	for (; sets && *sets; sets += 2) {
+		ret = tf_model_param_set(&p, sets[0], sets[1]);
+		if (ret)
+			return ret;
+	}
+	ret = tf_model_compute(kind, &p, &m);
+	CHECK(!ret, "compute %s: %d", kernel, ret);
+	return ret;
+}
+
+#define S(x) ((int64_t)((x) * 1e9 + 0.5))
+
+/* Gaps (s) between consecutive transmissions and the give-up wait after the last. */
+static bool fits(const double *gaps, unsigned int n, double wait_after_last, double total)
+{
+	unsigned int i;
+
+	if (n + 1 < m.retrans_min + 1 || n > m.retrans_max)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!tf_model_in_window(&m.step[i], S(gaps[i])))
+			return false;
+	if (m.step[n].fire == TF_FIRE_RETRANSMIT || m.step[n].fire == TF_FIRE_TLP)
+		return false;
+	if (!tf_model_in_window(&m.step[n], S(wait_after_last)))
+		return false;
+	return S(total) >= m.giveup_lo_ns && S(total) <= m.giveup_hi_ns;
+}
+
+static void test_timeout(void)
+{
+	/* tcp_model_timeout(15, TCP_RTO_MIN): 924.6 s; 5: 12.6 s; 8: 102.2 s */
+	CHECK(tf_model_timeout_base_ms(15, 50, 250) == 924600, "retries2 15");
+	CHECK(tf_model_timeout_base_ms(5, 50, 250) == 12600, "retries2 5");
+	CHECK(tf_model_timeout_base_ms(8, 50, 250) == 102200, "retries2 8");
+	CHECK(tf_model_timeout_base_ms(0, 50, 250) == 200, "retries2 0");
+}
+
+static void test_default(void)
+{
+	static const char *const k[] = { "6.1.0-56-amd64", "6.12.117+deb12-amd64" };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		compute(TF_MODEL_DATA, k[i], NULL);
+		CHECK(m.tlp && m.pto == 51 && m.rto == 51, "%s: tlp %d pto %llu rto %llu", k[i],
+		      m.tlp, (unsigned long long)m.pto, (unsigned long long)m.rto);
+		CHECK(m.step[0].fire == TF_FIRE_TLP, "%s: first expiry is the probe", k[i]);
+		CHECK(m.budget_ms == 924600, "%s: budget %llu", k[i], (unsigned long long)m.budget_ms);
+		/* probe + 15 RTO retransmissions: 17 packets */
+		CHECK(m.retrans_min == 16 && m.retrans_max == 16, "%s: retrans %u-%u", k[i],
+		      m.retrans_min, m.retrans_max);
+		CHECK(m.step[11].timer_max == 30000, "%s: capped at 120 s", k[i]);
+		CHECK(m.giveup_lo_ns >= S(0.408 + 924.6), "%s: give-up %lld", k[i],
+		      (long long)m.giveup_lo_ns);
+		CHECK(m.err == ETIMEDOUT, "err");
+	}
+	/* without the probe: original + 15 = 16 packets, as in the incident */
+	compute(TF_MODEL_DATA, "6.1", (const char *const[]){ "tcp_early_retrans", "0", NULL });
+	CHECK(!m.tlp && m.retrans_min == 15 && m.retrans_max == 15, "no tlp: %u", m.retrans_min);
+	CHECK(m.step[0].fire == TF_FIRE_RETRANSMIT && m.step[0].timer_max == 51, "no tlp: first");
+}
+
+static void test_retries(void)
+{
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "tcp_retries2", "5", NULL });
+	CHECK(m.budget_ms == 12600 && m.retrans_max == 6, "retries2 5: %u", m.retrans_max);
+	/* an RTO of exactly 200 ms makes one more retransmission fit in 12.6 s */
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "tcp_retries2", "5", "rto_ms", "200",
+							      "tcp_early_retrans", "0", NULL });
+	CHECK(m.retrans_max == 6, "rto 200: %u-%u", m.retrans_min, m.retrans_max);
+	compute(TF_MODEL_DATA, "6.1", (const char *const[]){ "tcp_retries2", "8", NULL });
+	CHECK(m.budget_ms == 102200 && m.retrans_max == 9, "retries2 8: %u", m.retrans_max);
+	/* tcp_retries1 is accepted and changes nothing */
+	compute(TF_MODEL_DATA, "6.1", (const char *const[]){ "tcp_retries1", "1", NULL });
+	CHECK(m.retrans_max == 16, "retries1");
+}
+
+static void test_user_timeout(void)
+{
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "user_timeout", "10000", NULL });
+	CHECK(m.budget_user && m.budget_ms == 10000, "user budget");
+	CHECK(m.retrans_max == 6 && m.step[6].fire == TF_FIRE_GIVEUP, "ut: %u", m.retrans_max);
+	/* clamped: 10 s - (6.528 - 0.408) s = 3.88 s = 970 jiffies */
+	CHECK(m.step[6].timer_min >= 850 && m.step[6].timer_max <= 970, "clamp %u-%u",
+	      m.step[6].timer_min, m.step[6].timer_max);
+	CHECK(m.giveup_lo_ns >= S(10.4) && m.giveup_hi_ns < S(11.1), "ut giveup %lld %lld",
+	      (long long)m.giveup_lo_ns, (long long)m.giveup_hi_ns);
+}
+
+static void test_fin(void)
+{
+	compute(TF_MODEL_FIN, "6.1", NULL);
+	/* 0 means 8 while alive: 102.2 s from the first RTO retransmission */
+	CHECK(m.budget_ms == 102200 && m.retrans_max == 9, "fin default: %u", m.retrans_max);
+	compute(TF_MODEL_FIN, "6.12", (const char *const[]){ "tcp_orphan_retries", "2", NULL });
+	CHECK(m.budget_ms == 1400 && m.retrans_max == 4, "fin 2: %u", m.retrans_max);
+	/* not alive (RTO at 120 s) with 0: gives up at the next expiry */
+	compute(TF_MODEL_FIN, "6.12", (const char *const[]){ "rto_ms", "120000",
+							     "tcp_early_retrans", "0", NULL });
+	CHECK(m.retrans_max == 1 && m.budget_ms == 200, "fin dead: %u %llu", m.retrans_max,
+	      (unsigned long long)m.budget_ms);
+}
+
+static void test_bad(void)
+{
+	struct tf_model_params p;
+
+	tf_model_params_init(&p, "6.1");
+	CHECK(tf_model_param_set(&p, "tcp_retries2", "256") == -EINVAL, "256");
+	CHECK(tf_model_param_set(&p, "tcp_early_retrans", "5") == -EINVAL, "er 5");
+	CHECK(tf_model_param_set(&p, "rto_ms", "0") == -EINVAL, "rto 0");
+	CHECK(tf_model_param_set(&p, "tcp_orphan_retries", "x") == -EINVAL, "x");
+	CHECK(tf_model_kind_parse("fin", &(enum tf_model_kind){ 0 }) == 0, "fin kind");
+}
+
+/* Reference schedules measured on the guests (see selftests/data_schedule.sh). */
+static void test_reference(void)
+{
+	/* a wildly wrong schedule (1 s floor) must not fit */
+	static const double bad[] = { 1, 2, 4, 8, 16, 32 };
+
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "tcp_retries2", "5", NULL });
+	CHECK(!fits(bad, 6, 64, 127), "bad schedule fits");
+}
+
+int main(void)
+{
+	test_timeout();
+	test_default();
+	test_retries();
+	test_user_timeout();
+	test_fin();
+	test_bad();
+	test_reference();
+	printf("model_data_test: %d checks, %d failures\n", checks, failures);
+	return failures ? 1 : 0;
+}

@@ -74,6 +74,7 @@ static const char *const kind_names[] = {
 	[TF_MODEL_DATA]		= "data",
 	[TF_MODEL_KEEPALIVE]	= "keepalive",
 	[TF_MODEL_PROBE]	= "probe",
+	[TF_MODEL_FIN]		= "fin",
 };
 
 const char *tf_model_kind_name(enum tf_model_kind kind)
@@ -133,6 +134,7 @@ int tf_model_params_init(struct tf_model_params *p, const char *release)
 	p->syncnt = TF_MODEL_UNSET;
 	p->user_timeout_ms = TF_MODEL_UNSET;
 	p->synack_retries = 5;				/* TCP_SYNACK_RETRIES */
+	tf_model_data_params_init(p);
 	return 0;
 }
 
@@ -163,6 +165,8 @@ int tf_model_param_set(struct tf_model_params *p, const char *name, const char *
 	}
 	if (!strcmp(name, "tcp_synack_retries"))
 		return parse_int(value, 0, 255, &p->synack_retries);
+	if (tf_model_data_param_set(p, name, value) != -ENOENT)
+		return tf_model_data_param_set(p, name, value);
 	if (!strcmp(name, "syncnt"))
 		return parse_int(value, 1, 127, &p->syncnt);
 	if (!strcmp(name, "user_timeout"))
@@ -340,6 +344,10 @@ int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
 		return model_syn(m);
 	case TF_MODEL_SYNACK:
 		return tf_model_synack(m);
+	case TF_MODEL_DATA:
+		return tf_model_data(m);
+	case TF_MODEL_FIN:
+		return tf_model_fin(m);
 	default:
 		return -EOPNOTSUPP;
 	}

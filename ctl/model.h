@@ -31,6 +31,7 @@ enum tf_model_kind {
 	TF_MODEL_DATA,		/* later: established, tcp_retries1/2 */
 	TF_MODEL_KEEPALIVE,	/* later */
 	TF_MODEL_PROBE,		/* later: zero-window probes */
+	TF_MODEL_FIN,		/* orphaned FIN_WAIT1, tcp_orphan_retries (model_data.c) */
 };
 
 #define TF_MODEL_MAX_STEPS	512
@@ -44,6 +45,10 @@ struct tf_model_params {
 	int syncnt;			/* TCP_SYNCNT, 0 or UNSET = not set */
 	int user_timeout_ms;		/* TCP_USER_TIMEOUT, 0 or UNSET = not set */
 	int synack_retries;		/* net.ipv4.tcp_synack_retries */
+	int retries1, retries2;		/* net.ipv4.tcp_retries1/2 (data; 1: no effect) */
+	int early_retrans;		/* net.ipv4.tcp_early_retrans (3, 4: tail loss probe) */
+	int orphan_retries;		/* net.ipv4.tcp_orphan_retries (fin; 0: 8) */
+	int rto_ms, srtt_us;		/* data, fin: icsk_rto and srtt when the loss starts */
 };
 
 /* What the kernel decides when the timer armed after a transmission fires. */
@@ -51,6 +56,7 @@ enum tf_model_fire {
 	TF_FIRE_RETRANSMIT,	/* certainly retransmits */
 	TF_FIRE_MAYBE_GIVEUP,	/* gives up or retransmits, by accumulated lateness */
 	TF_FIRE_GIVEUP,		/* certainly gives up (errno below) */
+	TF_FIRE_TLP,		/* sends a tail loss probe (data, fin) */
 };
 
 struct tf_model_step {
@@ -78,6 +84,10 @@ struct tf_model {
 	int64_t giveup_lo_ns;		/* give-up time from the first SYN */
 	int64_t giveup_hi_ns;
 	int err;			/* errno seen by the application */
+	bool tlp;			/* data, fin: step 1 is a tail loss probe */
+	uint64_t pto, rto;		/* data, fin: probe timeout, initial RTO (jiffies) */
+	int64_t origin_nom_ms;		/* data, fin: first RTO retransmission (retrans_stamp) */
+	int64_t origin_lo_ns, origin_hi_ns;
 };
 
 /* Fills defaults for a kernel release ("6.12.117+deb12-amd64", "6.1"). */
@@ -97,6 +107,12 @@ int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
 
 /* Per-kind models (m->p filled in): ctl/model_<kind>.c. */
 int tf_model_synack(struct tf_model *m);
+int tf_model_data(struct tf_model *m);
+int tf_model_fin(struct tf_model *m);
+void tf_model_data_params_init(struct tf_model_params *p);
+int tf_model_data_param_set(struct tf_model_params *p, const char *name, const char *value);
+/* tcp_model_timeout(boundary, rto_base jiffies), ms. */
+uint64_t tf_model_timeout_base_ms(unsigned int boundary, uint64_t rto_base, unsigned int hz);
 
 /* Timer-wheel granularity, in jiffies, of a timer armed for d jiffies. */
 uint32_t tf_wheel_gran(uint32_t d);

@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Match keywords on real traffic: each stage names exactly the segments it
+# should, dir in/out see the two sides, addresses and prefixes match over
+# IPv4 and IPv6, and port ranges and "port" match either end.
+#
+#   cli                                          srv
+#   +-----------------------------+  veth  +-----------------------------+
+#   | tf_connect --send  10.0.1.1 |--------| 10.0.1.2   tf_listen --http |
+#   |                  fd00:1::1  |        | fd00:1::2            :8080  |
+#   +-----------------------------+        +-----------------------------+
+#          log rules in srv, one per (dir, stage); one HTTP exchange
+
+cd "$(dirname "$0")" || exit 1
+source ./tcpfault_lib.sh
+
+ALL_TESTS="
+	test_stages
+	test_ipv6_prefix
+	test_port_range_either_end
+"
+
+STAGES="syn synack ack data fin rst probe any"
+
+setup()
+{
+	setup_ns cli srv || return 1
+	tf_veth "$cli" 10.0.1.1 "$srv" 10.0.1.2 || return 1
+	ip -n "$cli" addr add fd00:1::1/64 dev tf0 nodad &&
+	ip -n "$srv" addr add fd00:1::2/64 dev tf1 nodad || return 1
+	tf_listen_in "$srv" :: "$TF_PORT" --http
+}
+
+cleanup()
+{
+	cleanup_all_ns
+}
+
+reset_ns()
+{
+	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
+}
+
+# acted NS ID: how often rule ID acted.
+acted()
+{
+	tcpfaultctl -n "$1" rule list | awk -v id="$2" '$3 == id { print $NF }'
+}
+
+test_stages()
+{
+	local out id=0 dir st n ok=1
+	declare -A count
+
+	reset_ns "$srv"
+	for dir in in out; do
+		for st in $STAGES; do
+			id=$((id + 1))
+			tcpfaultctl -n "$srv" rule add id "$id" dir "$dir" port "$TF_PORT" \
+				stage "$st" action log || ok=0
+		done
+	done
+	out=$(ip netns exec "$cli" tf_connect --timeout 60 --send "GET / HTTP/1.0" \
+		10.0.1.2 "$TF_PORT" 2>&1)
+	echo "$out" | head -3 | tf_diag
+	# The server closes after its answer; wait for the client's FIN too.
+	slowwait 30 sh -c "[ \"\$(ip netns exec $srv cat /proc/net/tcpfault/events | grep -c ' dir in .*flags F')\" -ge 1 ]"
+	id=0
+	for dir in in out; do
+		for st in $STAGES; do
+			id=$((id + 1))
+			count[$dir.$st]=$(acted "$srv" "$id")
+		done
+	done
+	for dir in in out; do
+		n=""
+		for st in $STAGES; do
+			n="$n $st=${count[$dir.$st]}"
+		done
+		echo "# dir $dir:$n"
+	done
+	ip netns exec "$srv" cat /proc/net/tcpfault/events | tf_diag
+
+	# One handshake, one request, one answer, one close each way.
+	[ "${count[in.syn]}" = 1 ] && [ "${count[out.syn]}" = 0 ] || ok=0
+	[ "${count[out.synack]}" = 1 ] && [ "${count[in.synack]}" = 0 ] || ok=0
+	[ "${count[in.data]}" = 1 ] && [ "${count[out.data]}" -ge 1 ] || ok=0
+	[ "${count[in.fin]}" = 1 ] && [ "${count[out.fin]}" = 1 ] || ok=0
+	[ "${count[in.ack]}" -ge 1 ] || ok=0
+	[ "${count[in.rst]}" = 0 ] && [ "${count[out.rst]}" = 0 ] || ok=0
+	[ "${count[in.probe]}" = 0 ] && [ "${count[out.probe]}" = 0 ] || ok=0
+	# Every segment is at least one stage, and "any" saw each once.
+	for dir in in out; do
+		n=$(( ${count[$dir.syn]} + ${count[$dir.synack]} + ${count[$dir.ack]} +
+		      ${count[$dir.data]} + ${count[$dir.fin]} + ${count[$dir.rst]} ))
+		[ "$n" -ge "${count[$dir.any]}" ] || ok=0
+	done
+	[ "$(tf_stat "$srv" seen)" = $(( ${count[in.any]} + ${count[out.any]} )) ] || ok=0
+	tf_check "each stage matches exactly its segments, both directions" test "$ok" = 1
+}
+
+test_ipv6_prefix()
+{
+	local out ev
+
+	reset_ns "$srv"
+	tcpfaultctl -n "$srv" rule add family ipv6 saddr fd00:1::/64 dir in \
+		dport "$TF_PORT" stage syn action drop count 1
+	tcpfaultctl -n "$srv" rule add saddr fd00:2::/64 action drop
+	out=$(ip netns exec "$cli" tf_connect --timeout 60 fd00:1::2 "$TF_PORT" 2>&1)
+	echo "$out" | tf_diag
+	ev=$(ip netns exec "$srv" cat /proc/net/tcpfault/events)
+	echo "$ev" | tf_diag
+	tf_check "IPv6: prefix rule drops one SYN, the retransmission connects" \
+		sh -c "[ '$(tf_field "$out" errno)' = 0 ] && [ '$(echo "$ev" | grep -c 'src \[fd00:1::1\]:[0-9]* dst \[fd00:1::2\]:8080 flags S .*verdict drop')' = 1 ] && [ '$(acted "$srv" 2)' = 0 ]"
+}
+
+test_port_range_either_end()
+{
+	local out
+
+	reset_ns "$srv"
+	tcpfaultctl -n "$srv" rule add id 1 dir out port 8000-8100 stage synack action log
+	tcpfaultctl -n "$srv" rule add id 2 dir out sport 1-1000 action log
+	tcpfaultctl -n "$srv" rule add id 3 dir in dport 8080 stage syn action log
+	tcpfaultctl -n "$srv" rule add id 4 dir in sport 8080 action log
+	out=$(ip netns exec "$cli" tf_connect --timeout 60 10.0.1.2 "$TF_PORT" 2>&1)
+	echo "$out" | tf_diag
+	tcpfaultctl -n "$srv" rule list | tf_diag
+	tf_check "port ranges and single ports match the right end" \
+		sh -c "[ '$(acted "$srv" 1)' = 1 ] && [ '$(acted "$srv" 2)' = 0 ] && [ '$(acted "$srv" 3)' = 1 ] && [ '$(acted "$srv" 4)' = 0 ]"
+}
+
+tf_require
+trap cleanup EXIT
+if ! setup; then
+	ktap_skip_all "cannot set up the namespaces"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+for t in $ALL_TESTS; do
+	$t
+done
+ktap_finished

@@ -135,6 +135,7 @@ int tf_model_params_init(struct tf_model_params *p, const char *release)
 	p->user_timeout_ms = TF_MODEL_UNSET;
 	p->synack_retries = 5;				/* TCP_SYNACK_RETRIES */
 	tf_model_data_params_init(p);
+	tf_model_keepalive_params_init(p);
 	return 0;
 }
 
@@ -167,6 +168,8 @@ int tf_model_param_set(struct tf_model_params *p, const char *name, const char *
 		return parse_int(value, 0, 255, &p->synack_retries);
 	if (tf_model_data_param_set(p, name, value) != -ENOENT)
 		return tf_model_data_param_set(p, name, value);
+	if (tf_model_keepalive_param_set(p, name, value) != -ENOENT)
+		return tf_model_keepalive_param_set(p, name, value);
 	if (!strcmp(name, "syncnt"))
 		return parse_int(value, 1, 127, &p->syncnt);
 	if (!strcmp(name, "user_timeout"))
@@ -348,6 +351,10 @@ int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
 		return tf_model_data(m);
 	case TF_MODEL_FIN:
 		return tf_model_fin(m);
+	case TF_MODEL_KEEPALIVE:
+		return tf_model_keepalive(m);
+	case TF_MODEL_PROBE:
+		return tf_model_probe(m);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -49,6 +49,10 @@ struct tf_model_params {
 	int early_retrans;		/* net.ipv4.tcp_early_retrans (3, 4: tail loss probe) */
 	int orphan_retries;		/* net.ipv4.tcp_orphan_retries (fin; 0: 8) */
 	int rto_ms, srtt_us;		/* data, fin: icsk_rto and srtt when the loss starts */
+	int keepalive_time, keepalive_intvl;	/* net.ipv4.tcp_keepalive_time/intvl, s */
+	int keepalive_probes;		/* net.ipv4.tcp_keepalive_probes */
+	int keepidle, keepintvl, keepcnt;	/* TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, UNSET = not set */
+	int probe_answered, probe_steps;	/* probe: peer answers the probes; probes listed */
 };
 
 /* What the kernel decides when the timer armed after a transmission fires. */
@@ -110,6 +114,10 @@ int tf_model_synack(struct tf_model *m);
 int tf_model_data(struct tf_model *m);
 int tf_model_fin(struct tf_model *m);
 void tf_model_data_params_init(struct tf_model_params *p);
+int tf_model_keepalive(struct tf_model *m);	/* model_keepalive.c */
+int tf_model_probe(struct tf_model *m);
+void tf_model_keepalive_params_init(struct tf_model_params *p);
+int tf_model_keepalive_param_set(struct tf_model_params *p, const char *name, const char *value);
 int tf_model_data_param_set(struct tf_model_params *p, const char *name, const char *value);
 /* tcp_model_timeout(boundary, rto_base jiffies), ms. */
 uint64_t tf_model_timeout_base_ms(unsigned int boundary, uint64_t rto_base, unsigned int hz);

@@ -73,6 +73,20 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 			p->syn_linear_timeouts = v;
 		if (!read_sysctl("tcp_synack_retries", &v))
 			p->synack_retries = v;
+		if (!read_sysctl("tcp_retries1", &v))
+			p->retries1 = v;
+		if (!read_sysctl("tcp_retries2", &v))
+			p->retries2 = v;
+		if (!read_sysctl("tcp_early_retrans", &v))
+			p->early_retrans = v;
+		if (!read_sysctl("tcp_orphan_retries", &v))
+			p->orphan_retries = v;
+		if (!read_sysctl("tcp_keepalive_time", &v))
+			p->keepalive_time = v;
+		if (!read_sysctl("tcp_keepalive_intvl", &v))
+			p->keepalive_intvl = v;
+		if (!read_sysctl("tcp_keepalive_probes", &v))
+			p->keepalive_probes = v;
 	}
 	for (i = 0; i < a->nsets; i++) {
 		char name[64];
@@ -110,9 +124,63 @@ static const char *fire_name(enum tf_model_fire f)
 		return "retransmit";
 	case TF_FIRE_MAYBE_GIVEUP:
 		return "maybe-give-up";
+	case TF_FIRE_TLP:
+		return "loss-probe";
 	default:
 		return "give-up";
 	}
+}
+
+/* keepalive, probe (model_keepalive.c): step 0 arms the timer, step k >= 1 is probe k. */
+static void model_print_keepalive_params(const struct tf_model *m)
+{
+	const struct tf_model_params *p = &m->p;
+
+	if (m->kind == TF_MODEL_KEEPALIVE) {
+		tf_print_s64("tcp_keepalive_time", "tcp_keepalive_time %lld", p->keepalive_time);
+		tf_print_s64("tcp_keepalive_intvl", " tcp_keepalive_intvl %lld", p->keepalive_intvl);
+		tf_print_s64("tcp_keepalive_probes", " tcp_keepalive_probes %lld", p->keepalive_probes);
+		if (p->keepidle > 0)
+			tf_print_s64("keepidle", " keepidle %lld", p->keepidle);
+		if (p->keepintvl > 0)
+			tf_print_s64("keepintvl", " keepintvl %lld", p->keepintvl);
+		if (p->keepcnt > 0)
+			tf_print_s64("keepcnt", " keepcnt %lld", p->keepcnt);
+	} else {
+		tf_print_s64("tcp_retries2", "tcp_retries2 %lld", p->retries2);
+		tf_print_s64("rto_ms", " rto %lld ms", p->rto_ms);
+		tf_print_bool("answered", NULL, p->probe_answered);
+		if (p->probe_answered)
+			tf_print_text(" (probes answered with a zero window)");
+	}
+	if (p->user_timeout_ms > 0)
+		tf_print_s64("user_timeout", " user_timeout %lld", p->user_timeout_ms);
+	tf_print_text("\n");
+	tf_print_text("step 0 arms the %s timer, step k is probe k\n",
+		      m->kind == TF_MODEL_KEEPALIVE ? "keepalive" : "probe0");
+}
+
+static void model_print_keepalive_end(const struct tf_model *m)
+{
+	tf_print_open_object("probes");
+	tf_print_u64("min", "probes %llu", m->retrans_min);
+	if (m->retrans_max != m->retrans_min)
+		tf_print_u64("max", "-%llu (depends on timer lateness)", m->retrans_max);
+	else
+		tf_print_u64("max", NULL, m->retrans_max);
+	tf_print_close_object();
+	if (m->err) {
+		tf_print_open_object("giveup");
+		tf_print_secs("lo", ", give-up after [%.3f, ", m->giveup_lo_ns / 1e9);
+		tf_print_secs("hi", "%.3f] s from step 0", m->giveup_hi_ns / 1e9);
+		tf_print_close_object();
+		tf_print_str("errno", ": %s", "ETIMEDOUT");
+		tf_print_text("%s\n", m->kind == TF_MODEL_KEEPALIVE ? " (and a RST)" : " (no RST)");
+	} else {
+		tf_print_text(" (answered: the connection lives on)\n");
+	}
+	tf_print_close_object();
+	tf_print_end();
 }
 
 static void model_print(const struct tf_model *m)
@@ -127,7 +195,25 @@ static void model_print(const struct tf_model *m)
 	tf_print_s64("kernel_major", NULL, p->kver_major);
 	tf_print_s64("kernel_minor", NULL, p->kver_minor);
 	tf_print_u64("hz", " hz %llu\n", p->hz);
-	if (m->kind == TF_MODEL_SYNACK) {
+	if (m->kind == TF_MODEL_DATA || m->kind == TF_MODEL_FIN) {
+		if (m->kind == TF_MODEL_DATA)
+			tf_print_s64("tcp_retries2", "tcp_retries2 %lld", p->retries2);
+		else
+			tf_print_s64("tcp_orphan_retries", "tcp_orphan_retries %lld", p->orphan_retries);
+		tf_print_s64("tcp_retries1", " tcp_retries1 %lld (no effect)", p->retries1);
+		tf_print_s64("tcp_early_retrans", " tcp_early_retrans %lld", p->early_retrans);
+		if (p->user_timeout_ms > 0)
+			tf_print_s64("user_timeout", " user_timeout %lld", p->user_timeout_ms);
+		tf_print_s64("rto_ms", "\nrto %lld ms", p->rto_ms);
+		tf_print_u64("rto_jiffies", " (%llu jiffies)", m->rto);
+		if (m->tlp)
+			tf_print_u64("pto_jiffies", " tail loss probe after %llu jiffies", m->pto);
+		tf_print_secs("budget", " budget %.3f s", m->budget_ms / 1000.0);
+		tf_print_str("budget_from", " (%s, from the first RTO retransmission)\n",
+			     m->budget_user ? "user_timeout" : "tcp_model_timeout");
+	} else if (m->kind == TF_MODEL_KEEPALIVE || m->kind == TF_MODEL_PROBE) {
+		model_print_keepalive_params(m);
+	} else if (m->kind == TF_MODEL_SYNACK) {
 		tf_print_s64("tcp_synack_retries", "tcp_synack_retries %lld", p->synack_retries);
 		if (p->syncnt > 0)
 			tf_print_s64("syncnt", " syncnt %lld (listener)", p->syncnt);
@@ -173,6 +259,10 @@ static void model_print(const struct tf_model *m)
 		tf_print_close_object();
 	}
 	tf_print_close_array();
+	if (m->kind == TF_MODEL_KEEPALIVE || m->kind == TF_MODEL_PROBE) {
+		model_print_keepalive_end(m);
+		return;
+	}
 	tf_print_open_object("retransmissions");
 	tf_print_u64("min", "retransmissions %llu", m->retrans_min);
 	if (m->retrans_max != m->retrans_min)
@@ -180,7 +270,9 @@ static void model_print(const struct tf_model *m)
 	else
 		tf_print_u64("max", NULL, m->retrans_max);
 	tf_print_close_object();
-	tf_print_text(", %s %u", m->kind == TF_MODEL_SYNACK ? "SYN-ACKs" : "SYNs",
+	tf_print_text(", %s %u", m->kind == TF_MODEL_SYNACK ? "SYN-ACKs" :
+		      m->kind == TF_MODEL_DATA ? "data packets" :
+		      m->kind == TF_MODEL_FIN ? "FINs" : "SYNs",
 		      m->retrans_min + 1);
 	if (m->retrans_max != m->retrans_min)
 		tf_print_text("-%u", m->retrans_max + 1);
@@ -190,6 +282,12 @@ static void model_print(const struct tf_model *m)
 		tf_print_secs("lo", "request socket dropped after [%.3f, ", secs(m->giveup_lo_ns));
 		tf_print_secs("hi", "%.3f] s from the first SYN-ACK\n", secs(m->giveup_hi_ns));
 		tf_print_close_object();
+	} else if (m->kind == TF_MODEL_DATA || m->kind == TF_MODEL_FIN) {
+		tf_print_secs("lo", "give-up after [%.3f, ", secs(m->giveup_lo_ns));
+		tf_print_secs("hi", "%.3f] s from the first transmission", secs(m->giveup_hi_ns));
+		tf_print_close_object();
+		tf_print_str("errno", ": %s", "ETIMEDOUT");
+		tf_print_text("%s\n", m->kind == TF_MODEL_FIN ? ", orphan destroyed, no RST" : "");
 	} else {
 		tf_print_secs("lo", "give-up after [%.3f, ", secs(m->giveup_lo_ns));
 		tf_print_secs("hi", "%.3f] s from the first SYN", secs(m->giveup_hi_ns));
@@ -215,7 +313,9 @@ int do_model(int argc, char **argv)
 	}
 	if (tf_model_kind_parse(argv[0], &kind))
 		return tf_unknown(argv[0]);
-	if (kind != TF_MODEL_SYN && kind != TF_MODEL_SYNACK) {
+	if (kind != TF_MODEL_SYN && kind != TF_MODEL_SYNACK &&
+	    kind != TF_MODEL_DATA && kind != TF_MODEL_FIN &&
+	    kind != TF_MODEL_KEEPALIVE && kind != TF_MODEL_PROBE) {
 		tf_err("model \"%s\" is not supported yet", argv[0]);
 		return TF_EXIT_FAIL;
 	}

@@ -9,8 +9,11 @@
  * SYNs against the model's count, and with --end (CLOCK_MONOTONIC ns of the
  * failed connect()) the wait from the last SYN to the failure against the
  * give-up window. With --model synack the same for the server's SYN-ACKs
- * (the give-up being the request socket's drop). Exit status 1 if anything
- * is outside.
+ * (the give-up being the request socket's drop). With --model keepalive or
+ * probe the packets are the probes (pure ACKs), the model's step 0 is the
+ * arming of the timer at --start NS (CLOCK_MONOTONIC; events before it are
+ * not probes), checked against the first probe and the give-up total.
+ * Exit status 1 if anything is outside.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +29,9 @@ struct timeline {
 	uint64_t end_ns;
 	const char *yes, *no;		/* check marks */
 	const char *tx_flags, *tx_name;	/* the packets the model times: S, SYN */
+	bool armed;			/* keepalive, probe: step 0 = timer armed at start_ns */
+	bool have_start;
+	uint64_t start_ns;
 	unsigned int failures;
 };
 
@@ -102,6 +108,10 @@ static void print_window(const char *fmt_prefix, int64_t lo, int64_t hi)
 
 static bool is_syn(const struct timeline *t, const struct tf_event *ev, const char *dir)
 {
+	if (t->tx_flags && !strcmp(t->tx_flags, "data"))	/* payload, no SYN */
+		return ev->len && !strchr(ev->flags, 'S') && (!dir || !strcmp(ev->dir, dir));
+	if (t->tx_flags && !strcmp(t->tx_flags, "F"))	/* any FIN */
+		return strchr(ev->flags, 'F') && (!dir || !strcmp(ev->dir, dir));
 	return !strcmp(ev->flags, t->tx_flags) && (!dir || !strcmp(ev->dir, dir));
 }
 
@@ -113,11 +123,12 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 	const struct tf_event *first_syn = NULL, *last_syn = NULL;
 	const struct tf_model *m = t->m;
 	uint64_t prev = first->ts;
-	unsigned int nsyn = 0;
+	unsigned int nsyn = t->armed;	/* armed: step 0 is no packet */
 	size_t i;
 
 	for (i = 0; i < n && !first_syn; i++)
-		if (is_syn(t, &evs[idx[i]], NULL))
+		if (is_syn(t, &evs[idx[i]], NULL) &&
+		    (!t->armed || !t->have_start || evs[idx[i]].ts >= t->start_ns))
 			first_syn = &evs[idx[i]];
 
 	tf_print_open_object(NULL);
@@ -142,9 +153,9 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		tf_print_str("dir", " %4s", ev->dir);
 		tf_print_str("flags", " %5s", ev->flags);
 		tf_print_str("verdict", " %-8s", ev->verdict);
-		if (m && first_syn && is_syn(t, ev, first_syn->dir)) {
-			if (nsyn > 0) {
-				int64_t g = ev->ts - last_syn->ts;
+		if (m && first_syn && is_syn(t, ev, first_syn->dir) && ev->ts >= first_syn->ts) {
+			if (nsyn > 0 && (last_syn || t->have_start)) {
+				int64_t g = ev->ts - (last_syn ? last_syn->ts : t->start_ns);
 
 				tf_print_secs("syn_gap", NULL, secs(g));
 				if (nsyn - 1 < m->nsteps) {
@@ -173,19 +184,19 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 
 		tf_print_open_object("syns");
 		tf_print_text("%ss", t->tx_name);
-		tf_print_u64("count", " %llu", nsyn);
-		tf_print_u64("model_min", ", model %llu", m->retrans_min + 1);
+		tf_print_u64("count", " %llu", nsyn - t->armed);
+		tf_print_u64("model_min", ", model %llu", m->retrans_min + 1 - t->armed);
 		if (m->retrans_max != m->retrans_min)
-			tf_print_u64("model_max", "-%llu", m->retrans_max + 1);
+			tf_print_u64("model_max", "-%llu", m->retrans_max + 1 - t->armed);
 		else
-			tf_print_u64("model_max", NULL, m->retrans_max + 1);
+			tf_print_u64("model_max", NULL, m->retrans_max + 1 - t->armed);
 		check_mark(t, ok);
 		tf_print_text("\n");
 		tf_print_close_object();
 	}
-	if (m && nsyn && t->have_end) {
-		int64_t wait = (int64_t)(t->end_ns - last_syn->ts);
-		int64_t total = (int64_t)(t->end_ns - first_syn->ts);
+	if (m && nsyn && t->have_end && (last_syn || t->have_start)) {
+		int64_t wait = (int64_t)(t->end_ns - (last_syn ? last_syn->ts : t->start_ns));
+		int64_t total = (int64_t)(t->end_ns - (t->armed ? t->start_ns : first_syn->ts));
 		const struct tf_model_step *s = nsyn - 1 < m->nsteps ? &m->step[nsyn - 1] : NULL;
 		bool ok;
 
@@ -202,10 +213,11 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		check_mark(t, ok);
 		tf_print_text("\n");
 		tf_print_secs("total", "          %.3f s after the first ", secs(total));
-		tf_print_text("%s", t->tx_name);
+		tf_print_text("%s", t->armed ? "arming (--start)" : t->tx_name);
 		tf_print_open_object("total_window");
 		print_window(" %s", m->giveup_lo_ns, m->giveup_hi_ns);
-		ok = total >= m->giveup_lo_ns && total <= m->giveup_hi_ns;
+		ok = (t->armed && !t->have_start) ||
+		     (total >= m->giveup_lo_ns && total <= m->giveup_hi_ns);
 		check_mark(t, ok);
 		tf_print_close_object();
 		if (m->kind == TF_MODEL_SYNACK)
@@ -251,11 +263,21 @@ int do_timeline(int argc, char **argv)
 				return tf_duparg(argv[0]);
 			if (tf_model_kind_parse(argv[1], &kind))
 				return tf_invarg(argv[1], argv[0]);
-			if (kind != TF_MODEL_SYN && kind != TF_MODEL_SYNACK) {
+			if (kind != TF_MODEL_SYN && kind != TF_MODEL_SYNACK &&
+			    kind != TF_MODEL_DATA && kind != TF_MODEL_FIN &&
+			    kind != TF_MODEL_KEEPALIVE && kind != TF_MODEL_PROBE) {
 				tf_err("model \"%s\" is not supported yet", argv[1]);
 				return TF_EXIT_FAIL;
 			}
 			want_model = true;
+		} else if (!strcmp(argv[0], "--start")) {
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (t.have_start)
+				return tf_duparg(argv[0]);
+			if (!tf_parse_u64(argv[1], INT64_MAX, &t.start_ns))
+				return tf_invarg(argv[1], argv[0]);
+			t.have_start = true;
 		} else if (!strcmp(argv[0], "--end")) {
 			if (argc < 2)
 				return tf_missing(argv[0]);
@@ -279,8 +301,9 @@ int do_timeline(int argc, char **argv)
 		}
 	}
 	/* Cross-option rules, after the loop. */
-	if ((t.have_end || margs.kernel || margs.nsets) && !want_model) {
+	if ((t.have_end || t.have_start || margs.kernel || margs.nsets) && !want_model) {
 		tf_err("\"%s\" needs \"--model\"", t.have_end ? "--end" :
+		       t.have_start ? "--start" :
 		       margs.kernel ? "--kernel" : margs.sets[0]);
 		return TF_EXIT_USAGE;
 	}
@@ -304,6 +327,15 @@ int do_timeline(int argc, char **argv)
 	}
 	t.tx_flags = kind == TF_MODEL_SYNACK ? "SA" : "S";
 	t.tx_name = kind == TF_MODEL_SYNACK ? "SYN-ACK" : "SYN";
+	if (kind == TF_MODEL_DATA || kind == TF_MODEL_FIN) {
+		t.tx_flags = kind == TF_MODEL_DATA ? "data" : "F";
+		t.tx_name = kind == TF_MODEL_DATA ? "data packet" : "FIN";
+	}
+	if (kind == TF_MODEL_KEEPALIVE || kind == TF_MODEL_PROBE) {
+		t.tx_flags = "A";	/* probes: pure ACKs, seq snd_una - 1 */
+		t.tx_name = "probe";
+		t.armed = true;
+	}
 	t.yes = utf8_locale() ? "\u2713 ok" : "ok";
 	t.no = utf8_locale() ? "\u2717 FAIL" : "FAIL";
 

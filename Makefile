@@ -26,7 +26,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: all module modules ctl selftests unit check check-guests demo \
+.PHONY: all module modules ctl selftests unit check check-guests demo timing-table \
 	install modules_install dkms-install style sparse clean deps
 
 all: ctl
@@ -61,13 +61,19 @@ unit:
 deps:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
 
-# Every suite, in a guest of every installed kernel, virtual clock.
+# Every suite, in a guest of every installed kernel, virtual clock; the
+# output is kept in out/check-RELEASE.log for make timing-table.
 check-guests:
 	@fail=0; for k in $(KERNELS); do \
 		echo "# ==== suites on $$k (virtual clock) ===="; \
-		scripts/run-in-vm --kernel $$k --clock virtual -- selftests/run.sh \
-			|| { echo "# FAILED on $$k"; fail=1; }; \
+		scripts/run-in-vm --kernel $$k --clock virtual --log $(OUT)/check-$$k.log \
+			-- selftests/run.sh || { echo "# FAILED on $$k"; fail=1; }; \
 	done; exit $$fail
+
+# Documentation/timers.rst: model vs measured, from the suites' logs.
+timing-table:
+	@ls $(OUT)/check-*.log >/dev/null 2>&1 || $(MAKE) modules selftests check-guests
+	scripts/timing-table
 
 check: deps
 	$(MAKE) modules

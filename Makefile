@@ -105,8 +105,8 @@ sparse:
 	done; echo "sparse: clean on $(KERNELS)"
 
 modules_install: module
-	$(MAKE) -C $(KDIR) M=$(MODOUT) modules_install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(MODOUT) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 
 install: modules_install ctl
 	install -D -m 0755 $(OUT)/tcpfaultctl $(DESTDIR)$(PREFIX)/sbin/tcpfaultctl

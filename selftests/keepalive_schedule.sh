@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The keepalive schedule: an established, idle connection with SO_KEEPALIVE
+# whose probes go unanswered must send its first probe keepalive_time after
+# the last packet, then one every keepalive_intvl, and fail recv() with
+# ETIMEDOUT (and a RST) at the expiry after the keepalive_probes-th probe:
+# 7200 + 9 * 75 = 7875 s at the defaults, plus the timer wheel's slack (the
+# 7200 s timer sits in the wheel level of 32768 jiffies = 131 s granularity).
+# Every gap, the number of probes and the give-up must fall in the model's
+# windows (tcpfaultctl timeline --model keepalive), at the defaults, with
+# the socket options TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, with the sysctls, with
+# TCP_USER_TIMEOUT, and with the loss at either end.
+#
+#   cli                                   srv
+#   +----------------------+  veth  +----------------------+
+#   | tf_idle     10.0.1.1 |--------| 10.0.1.2   tf_listen |
+#   | SO_KEEPALIVE         |        | :8080                |
+#   +----------------------+        +----------------------+
+#     rules (after the handshake) in srv: dir in dport 8080 stage probe action drop
+#      or in cli: dir in sport 8080 action drop + dir out dport 8080 stage probe action log
+#
+# Meant for a guest with a virtual clock (scripts/run-in-vm --clock
+# virtual): the default case waits ~8000 s of guest time.
+
+cd "$(dirname "$0")" || exit 1
+source ./tcpfault_lib.sh
+
+ALL_TESTS="
+	test_defaults
+	test_options
+	test_sysctls
+	test_user_timeout
+"
+
+SRV_ADDR=10.0.1.2
+
+setup()
+{
+	setup_ns cli srv || return 1
+	tf_veth "$cli" 10.0.1.1 "$srv" "$SRV_ADDR" || return 1
+	tf_listen_in "$srv" "$SRV_ADDR" "$TF_PORT" || return 1
+}
+
+cleanup()
+{
+	cleanup_all_ns
+}
+
+reset_ns()
+{
+	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
+}
+
+# Probe gaps (s) in NS's event log (pure ACKs in direction DIR), from START.
+probe_gaps()
+{
+	ip netns exec "$1" cat /proc/net/tcpfault/events |
+		awk -v s="$2" -v d="$3" '$6 == d && $14 == "A" && $20 == 0 && $2 >= s {
+			printf " %.3f", ($2 - s) / 1e9; s = $2; n++ }
+			END { printf " (%d probes)", n }'
+}
+
+# ka_case DESC RULE_NS "RULES" "MODEL ARGS" TF_IDLE_OPTS...: start an idle
+# connection from cli, add RULES (";"-separated) in RULE_NS once it is
+# established, arm keepalive; recv() must fail with ETIMEDOUT on the model's
+# schedule (probes read from RULE_NS's events, direction in or out).
+ka_case()
+{
+	local desc=$1 rule_ns=$2 rules=$3 margs=$4
+	local ready go pid out rc errno start end dir=in ok=1 r
+	local -a model
+
+	shift 4
+	reset_ns "$cli" && reset_ns "$srv" || { ktap_test_fail "$desc: reset"; return; }
+	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
+	go=$(mktemp -u /tmp/tf_go.XXXXXX)
+	mkfifo "$go"
+	out=$(mktemp /tmp/tf_out.XXXXXX)
+	ip netns exec "$cli" tf_idle --keepalive --ready "$ready" --go "$go" --timeout 30000 \
+		"$@" "$SRV_ADDR" "$TF_PORT" >"$out" &
+	pid=$!
+	if ! slowwait 60 test -e "$ready"; then
+		kill "$pid" 2>/dev/null
+		rm -f "$go" "$ready" "$out"
+		ktap_test_fail "$desc: no connection"
+		return
+	fi
+	IFS=';' read -ra rl <<<"$rules"
+	for r in "${rl[@]}"; do
+		# shellcheck disable=SC2086
+		tcpfaultctl -n "$rule_ns" rule add $r || ok=0
+		[[ $r == *"dir out"*"stage probe"* ]] && dir=out
+	done
+	echo go >"$go"
+	wait "$pid"
+	rc=$?
+	rm -f "$go" "$ready"
+	tf_diag <"$out"
+	errno=$(tf_field "$(cat "$out")" errno)
+	start=$(tf_field "$(cat "$out")" start_ns)
+	end=$(tf_field "$(cat "$out")" end_ns)
+	rm -f "$out"
+	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
+		echo "# recv(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
+		ok=0
+	fi
+	if [ -n "$start" ] && [ -n "$end" ]; then
+		echo "# measured: probe gaps from SO_KEEPALIVE$(probe_gaps "$rule_ns" "$start" "$dir") s;" \
+			"ETIMEDOUT $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after SO_KEEPALIVE"
+		# shellcheck disable=SC2206
+		model=(--kernel "$TF_RELEASE" $margs)
+		echo "# tcpfaultctl -n $rule_ns timeline --model keepalive --start $start --end $end ${model[*]}"
+		tcpfaultctl -n "$rule_ns" timeline --model keepalive --start "$start" --end "$end" \
+			"${model[@]}" 2>&1 | tf_diag
+		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+	else
+		ok=0
+	fi
+	if [ "$(tf_count_events "$srv" 'flags RA\? ')" -lt 1 ] && [ "$rule_ns" = "$srv" ]; then
+		echo "# no RST seen at srv after the give-up"
+		ok=0
+	fi
+	tcpfaultctl -n "$cli" rule flush
+	tcpfaultctl -n "$srv" rule flush
+	if [ "$ok" -eq 1 ]; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}
+
+PROBE_DROP_SRV="dir in dport $TF_PORT stage probe action drop;dir in dport $TF_PORT stage rst action log"
+DROP_ANSWERS_CLI="dir in sport $TF_PORT action drop;dir out dport $TF_PORT stage probe action log"
+
+test_defaults()
+{
+	local t i p
+
+	t=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_keepalive_time)
+	i=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_keepalive_intvl)
+	p=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_keepalive_probes)
+	[ "$t $i $p" = "7200 75 9" ] || echo "# keepalive defaults are $t $i $p, not 7200 75 9"
+	ka_case "keepalive defaults 7200/75/9, probes dropped at srv ingress: ETIMEDOUT at 7875 s + slack" \
+		"$srv" "$PROBE_DROP_SRV" \
+		"tcp_keepalive_time=$t tcp_keepalive_intvl=$i tcp_keepalive_probes=$p"
+}
+
+test_options()
+{
+	ka_case "TCP_KEEPIDLE=60 KEEPINTVL=10 KEEPCNT=3, answers dropped at cli ingress: ETIMEDOUT on schedule" \
+		"$cli" "$DROP_ANSWERS_CLI" "keepidle=60 keepintvl=10 keepcnt=3" \
+		--keepidle 60 --keepintvl 10 --keepcnt 3
+}
+
+test_sysctls()
+{
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time 30
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl 5
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes 4
+	ka_case "sysctls tcp_keepalive_time=30 intvl=5 probes=4, probes dropped at srv ingress: ETIMEDOUT on schedule" \
+		"$srv" "$PROBE_DROP_SRV" \
+		"tcp_keepalive_time=30 tcp_keepalive_intvl=5 tcp_keepalive_probes=4"
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time 7200
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl 75
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes 9
+}
+
+test_user_timeout()
+{
+	ka_case "TCP_USER_TIMEOUT=95000 replaces KEEPCNT=3 (60/10): 4 probes, ETIMEDOUT on schedule" \
+		"$srv" "$PROBE_DROP_SRV" "keepidle=60 keepintvl=10 keepcnt=3 user_timeout=95000" \
+		--keepidle 60 --keepintvl 10 --keepcnt 3 --user-timeout 95000
+}
+
+tf_require
+command -v tf_idle >/dev/null || { ktap_skip_all "tf_idle not found"; exit "$KSFT_SKIP"; }
+trap cleanup EXIT
+if ! setup; then
+	ktap_skip_all "cannot set up the namespaces"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+echo "# kernel $TF_RELEASE"
+for t in $ALL_TESTS; do
+	$t
+done
+ktap_finished

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tf_idle: an established connection left to the kernel's idle-time timers
+ * (keepalive, zero-window probes), timed with CLOCK_MONOTONIC (the clock of
+ * the tcpfault event log).
+ *
+ * Connects, sets TCP_USER_TIMEOUT if asked, writes "connected" to --ready
+ * FILE, waits for a line on --go FIFO (so a suite can add its rules once the
+ * handshake is over), then "starts": sets TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and
+ * SO_KEEPALIVE (keepalive timer armed now), sends each --send BYTES (from
+ * the second on, once the previous ones are acknowledged: the last send is
+ * the one a zero window holds back, arming the probe timer), and blocks in
+ * recv() until it fails. start_ns is taken just before the last action that
+ * arms the timer. Prints one line:
+ *   start_ns S end_ns E elapsed_ms X errno NAME rto_ms R sport P
+ * (rto_ms = tcpi_rto at the start). Exit 0 on EOF, 1 when recv() failed
+ * (errno ETIMEDOUT, EINTR on --timeout ...), 2 usage or setup error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *prog = "tf_idle";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [ --keepalive ] [ --keepidle S ] [ --keepintvl S ] [ --keepcnt N ]\n"
+		"               [ --user-timeout MS ] [ --send BYTES ]... [ --ready FILE ]\n"
+		"               [ --go FIFO ] [ --timeout S ] ADDR PORT\n"
+		"--keepalive       SO_KEEPALIVE at the start\n"
+		"--keepidle S      TCP_KEEPIDLE (1-32767), likewise --keepintvl S, --keepcnt N\n"
+		"--user-timeout MS TCP_USER_TIMEOUT (set before connect())\n"
+		"--send BYTES      at the start send BYTES bytes; repeatable\n"
+		"--ready FILE      create FILE once connected\n"
+		"--go FIFO         then wait for a line on FIFO before the start\n"
+		"--timeout S       give up after S seconds (SIGALRM; errno EINTR)\n",
+		prog);
+}
+
+static int invarg(const char *val, const char *opt)
+{
+	fprintf(stderr, "%s: invalid value \"%s\" for \"%s\"\n", prog, val, opt);
+	return 2;
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !errno && !*end && *v <= max;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const char *errno_name(int err)
+{
+	const char *name;
+
+	if (!err)
+		return "0";
+	name = strerrorname_np(err);
+	return name ? name : "unknown";
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static int setint(int fd, int level, int opt, unsigned long v, const char *name)
+{
+	int val = v;
+
+	if (setsockopt(fd, level, opt, &val, sizeof(val)) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits (1 ms steps, at most 10 s) until everything sent is acknowledged. */
+static void wait_acked(int fd)
+{
+	int i, outq;
+
+	for (i = 0; i < 10000; i++) {
+		if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq == 0)
+			return;
+		usleep(1000);
+	}
+	fprintf(stderr, "%s: data not acknowledged after 10 s\n", prog);
+}
+
+#define MAX_SENDS 8
+
+int main(int argc, char **argv)
+{
+	unsigned long keepidle = 0, keepintvl = 0, keepcnt = 0, user_timeout = 0;
+	unsigned long timeout = 0, port, sends[MAX_SENDS];
+	unsigned int nsends = 0, i;
+	bool keepalive = false;
+	const char *ready = NULL, *go = NULL;
+	struct sockaddr_in dst = { .sin_family = AF_INET }, src;
+	socklen_t slen = sizeof(src);
+	unsigned long long start = 0, end;
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
+	unsigned int rto_ms = 0;
+	static char buf[65536];
+	ssize_t n;
+	int fd, err;
+
+	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
+		const char *opt = argv[1];
+		unsigned long *v = NULL, max = 0;
+
+		if (!strcmp(opt, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(opt, "--keepalive")) {
+			keepalive = true;
+			argc--, argv++;
+			continue;
+		}
+		if (argc < 3) {
+			fprintf(stderr, "%s: \"%s\" needs a value\n", prog, opt);
+			return 2;
+		}
+		if (!strcmp(opt, "--keepidle"))
+			v = &keepidle, max = 32767;
+		else if (!strcmp(opt, "--keepintvl"))
+			v = &keepintvl, max = 32767;
+		else if (!strcmp(opt, "--keepcnt"))
+			v = &keepcnt, max = 127;
+		else if (!strcmp(opt, "--user-timeout"))
+			v = &user_timeout, max = 0x7fffffff;
+		else if (!strcmp(opt, "--timeout"))
+			v = &timeout, max = 1000000;
+		else if (!strcmp(opt, "--send")) {
+			if (nsends == MAX_SENDS)
+				return invarg(argv[2], opt);
+			v = &sends[nsends++], max = sizeof(buf);
+		} else if (!strcmp(opt, "--ready"))
+			ready = argv[2];
+		else if (!strcmp(opt, "--go"))
+			go = argv[2];
+		else {
+			fprintf(stderr, "%s: unknown option \"%s\"\n", prog, opt);
+			usage(stderr);
+			return 2;
+		}
+		if (v && (!parse_uint(argv[2], max, v) || (*v == 0 && opt[2] == 'k')))
+			return invarg(argv[2], opt);
+		argc -= 2, argv += 2;
+	}
+	if (argc != 3) {
+		usage(stderr);
+		return 2;
+	}
+	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
+		return invarg(argv[1], "ADDR");
+	if (!parse_uint(argv[2], 65535, &port) || !port)
+		return invarg(argv[2], "PORT");
+	dst.sin_port = htons(port);
+	memset(buf, 'x', sizeof(buf));
+	mlockall(MCL_CURRENT);
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0) {
+		perror("tf_idle: socket");
+		return 2;
+	}
+	if (user_timeout && setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, user_timeout,
+				   "TCP_USER_TIMEOUT"))
+		return 2;
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+		fprintf(stderr, "%s: connect: %s\n", prog, strerror(errno));
+		return 2;
+	}
+	getsockname(fd, (struct sockaddr *)&src, &slen);
+	if (ready) {
+		int rfd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (rfd < 0 || write(rfd, "connected\n", 10) != 10) {
+			perror("tf_idle: ready file");
+			return 2;
+		}
+		close(rfd);
+	}
+	if (go) {
+		FILE *g = fopen(go, "r");
+		char line[64];
+
+		if (!g || !fgets(line, sizeof(line), g)) {
+			fprintf(stderr, "%s: no go on %s\n", prog, go);
+			return 2;
+		}
+		fclose(g);
+	}
+
+	/* The start: arm the timers. */
+	if ((keepidle && setint(fd, IPPROTO_TCP, TCP_KEEPIDLE, keepidle, "TCP_KEEPIDLE")) ||
+	    (keepintvl && setint(fd, IPPROTO_TCP, TCP_KEEPINTVL, keepintvl, "TCP_KEEPINTVL")) ||
+	    (keepcnt && setint(fd, IPPROTO_TCP, TCP_KEEPCNT, keepcnt, "TCP_KEEPCNT")))
+		return 2;
+	start = now_ns();
+	if (keepalive && setint(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"))
+		return 2;
+	for (i = 0; i < nsends; i++) {
+		if (i) {
+			wait_acked(fd);
+			start = now_ns();
+		}
+		if (send(fd, buf, sends[i], 0) != (ssize_t)sends[i]) {
+			fprintf(stderr, "%s: send: %s\n", prog, strerror(errno));
+			return 2;
+		}
+	}
+	if (!getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen))
+		rto_ms = ti.tcpi_rto / 1000;
+	if (timeout) {
+		/* No SA_RESTART: the alarm interrupts recv() with EINTR. */
+		struct sigaction sa = { .sa_handler = on_alarm };
+
+		sigaction(SIGALRM, &sa, NULL);
+		alarm(timeout);
+	}
+	do
+		n = recv(fd, buf, sizeof(buf), 0);
+	while (n > 0);
+	err = n < 0 ? errno : 0;
+	end = now_ns();
+	alarm(0);
+	printf("start_ns %llu end_ns %llu elapsed_ms %llu errno %s rto_ms %u sport %u\n",
+	       start, end, (end - start) / 1000000, errno_name(err), rto_ms,
+	       ntohs(src.sin_port));
+	fflush(stdout);
+	close(fd);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,192 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Zero-window probes: the receiver's ACKs are rewritten to a zero window at
+# the sender's ingress (action window 0), so the sender's data waits and its
+# persist timer probes the window: the first probe tcp_probe0_base() =
+# max(icsk_rto, 200 ms) after the write, then backing off (doubling) up to
+# TCP_RTO_MAX (120 s). While the probes are answered the connection lives on;
+# with the probes lost it dies with ETIMEDOUT at the expiry after the
+# tcp_retries2-th probe. Every gap, the number of probes and the give-up must
+# fall in the model's windows (tcpfaultctl timeline --model probe), with
+# tcp_retries2 5 and the default 15, the loss at either end.
+#
+#   cli                                   srv
+#   +----------------------+  veth  +----------------------+
+#   | tf_idle     10.0.1.1 |--------| 10.0.1.2   tf_listen |
+#   | writes 1000 + 1000 B |        | :8080                |
+#   +----------------------+        +----------------------+
+#     rules (after the handshake) in cli: dir in sport 8080 stage ack action window 0
+#                                         dir out dport 8080 stage probe action log|drop
+#                           or in srv:    dir in dport 8080 stage probe action drop
+#
+# Meant for a guest with a virtual clock (scripts/run-in-vm --clock
+# virtual): the default case waits ~930 s of guest time.
+
+cd "$(dirname "$0")" || exit 1
+source ./tcpfault_lib.sh
+
+ALL_TESTS="
+	test_answered
+	test_retries_5
+	test_egress_retries_5
+	test_default_retries
+"
+
+SRV_ADDR=10.0.1.2
+WINDOW0="dir in sport $TF_PORT stage ack action window 0"
+
+setup()
+{
+	setup_ns cli srv || return 1
+	tf_veth "$cli" 10.0.1.1 "$srv" "$SRV_ADDR" || return 1
+	tf_listen_in "$srv" "$SRV_ADDR" "$TF_PORT" || return 1
+}
+
+cleanup()
+{
+	cleanup_all_ns
+}
+
+reset_ns()
+{
+	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
+}
+
+# Probe gaps (s) in NS's event log (pure ACKs in direction DIR), from START.
+probe_gaps()
+{
+	ip netns exec "$1" cat /proc/net/tcpfault/events |
+		awk -v s="$2" -v d="$3" '$6 == d && $14 == "A" && $20 == 0 && $2 >= s {
+			printf " %.3f", ($2 - s) / 1e9; s = $2; n++ }
+			END { printf " (%d probes)", n }'
+}
+
+# zw_case DESC RULE_NS DIR "CLI RULES" "SRV RULES" "MODEL ARGS" EXPECT TIMEOUT: cli
+# connects, the rules go in once it is established, it writes 1000 bytes
+# (acknowledged with a zero window), then 1000 more (held back: the probe
+# timer starts) and blocks in recv(). EXPECT: the errno (ETIMEDOUT, or EINTR
+# when the probes are answered and TIMEOUT s of guest time end it). The
+# probes are read from RULE_NS's events in direction DIR.
+zw_case()
+{
+	local desc=$1 rule_ns=$2 dir=$3 crules=$4 srules=$5 margs=$6 expect=$7 timeout=$8
+	local ready go pid out rc errno start end rto ok=1 r
+	local -a model endarg=()
+
+	reset_ns "$cli" && reset_ns "$srv" || { ktap_test_fail "$desc: reset"; return; }
+	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
+	go=$(mktemp -u /tmp/tf_go.XXXXXX)
+	mkfifo "$go"
+	out=$(mktemp /tmp/tf_out.XXXXXX)
+	ip netns exec "$cli" tf_idle --send 1000 --send 1000 --ready "$ready" --go "$go" \
+		--timeout "$timeout" "$SRV_ADDR" "$TF_PORT" >"$out" &
+	pid=$!
+	if ! slowwait 60 test -e "$ready"; then
+		kill "$pid" 2>/dev/null
+		rm -f "$go" "$ready" "$out"
+		ktap_test_fail "$desc: no connection"
+		return
+	fi
+	IFS=';' read -ra rl <<<"$crules"
+	for r in "${rl[@]}"; do
+		# shellcheck disable=SC2086
+		tcpfaultctl -n "$cli" rule add $r || ok=0
+	done
+	IFS=';' read -ra rl <<<"$srules"
+	for r in "${rl[@]}"; do
+		# shellcheck disable=SC2086
+		[ -z "$r" ] || tcpfaultctl -n "$srv" rule add $r || ok=0
+	done
+	echo go >"$go"
+	wait "$pid"
+	rc=$?
+	rm -f "$go" "$ready"
+	tf_diag <"$out"
+	errno=$(tf_field "$(cat "$out")" errno)
+	start=$(tf_field "$(cat "$out")" start_ns)
+	end=$(tf_field "$(cat "$out")" end_ns)
+	rto=$(tf_field "$(cat "$out")" rto_ms)
+	rm -f "$out"
+	if [ "$rc" -ne 1 ] || [ "$errno" != "$expect" ]; then
+		echo "# recv(): errno ${errno:-?} (exit $rc), expected $expect"
+		ok=0
+	fi
+	if [ "$(tf_count_events "$cli" 'verdict window')" -lt 1 ]; then
+		echo "# no ACK had its window rewritten"
+		ok=0
+	fi
+	if [ -n "$start" ] && [ -n "$end" ] && [ -n "$rto" ]; then
+		echo "# measured (icsk_rto $rto ms): probe gaps from the held-back write$(probe_gaps "$rule_ns" "$start" "$dir") s;" \
+			"$errno $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after it"
+		# shellcheck disable=SC2206
+		model=(--kernel "$TF_RELEASE" rto_ms="$rto" $margs)
+		[ "$expect" = ETIMEDOUT ] && endarg=(--end "$end")
+		echo "# tcpfaultctl -n $rule_ns timeline --model probe --start $start ${endarg[*]} ${model[*]}"
+		ip netns exec "$rule_ns" cat /proc/net/tcpfault/events |
+			awk -v d="$dir" '$6 == d && $14 == "A" && $20 == 0' >"/tmp/tf_zw_events.$$"
+		tcpfaultctl timeline --from-file "/tmp/tf_zw_events.$$" --model probe \
+			--start "$start" "${endarg[@]}" "${model[@]}" 2>&1 | tf_diag
+		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+		rm -f "/tmp/tf_zw_events.$$"
+	else
+		ok=0
+	fi
+	tcpfaultctl -n "$cli" rule flush
+	tcpfaultctl -n "$srv" rule flush
+	if [ "$ok" -eq 1 ]; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}
+
+# Answered: probes at 0.2 0.4 ... 104 s, then 120 s; 13 probes by 600 s.
+test_answered()
+{
+	tf_sysctl "$cli" net.ipv4.tcp_retries2 15
+	zw_case "zero window, probes answered: backoff to TCP_RTO_MAX, the connection lives" \
+		"$cli" out "$WINDOW0;dir out dport $TF_PORT stage probe action log" "" \
+		"tcp_retries2=15 answered=1 steps=14" EINTR 600
+}
+
+test_retries_5()
+{
+	tf_sysctl "$cli" net.ipv4.tcp_retries2 5
+	zw_case "zero window, probes dropped at srv ingress, tcp_retries2=5: ETIMEDOUT on schedule" \
+		"$srv" in "$WINDOW0" "dir in dport $TF_PORT stage probe action drop" \
+		"tcp_retries2=5" ETIMEDOUT 3000
+}
+
+test_egress_retries_5()
+{
+	tf_sysctl "$cli" net.ipv4.tcp_retries2 5
+	zw_case "zero window, probes dropped at cli egress, tcp_retries2=5: ETIMEDOUT on schedule" \
+		"$cli" out "$WINDOW0;dir out dport $TF_PORT stage probe action drop" "" \
+		"tcp_retries2=5" ETIMEDOUT 3000
+}
+
+test_default_retries()
+{
+	local r2
+
+	tf_sysctl "$cli" net.ipv4.tcp_retries2 15
+	r2=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_retries2)
+	zw_case "zero window, probes dropped at srv ingress, default tcp_retries2=$r2: ETIMEDOUT on schedule" \
+		"$srv" in "$WINDOW0" "dir in dport $TF_PORT stage probe action drop" \
+		"tcp_retries2=$r2" ETIMEDOUT 3000
+}
+
+tf_require
+command -v tf_idle >/dev/null || { ktap_skip_all "tf_idle not found"; exit "$KSFT_SKIP"; }
+trap cleanup EXIT
+if ! setup; then
+	ktap_skip_all "cannot set up the namespaces"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+echo "# kernel $TF_RELEASE"
+for t in $ALL_TESTS; do
+	$t
+done
+ktap_finished

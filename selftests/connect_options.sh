@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# connect()'s socket options against a SYN blackhole: TCP_SYNCNT replaces
+# tcp_syn_retries for the socket (on >= 6.5 plus tcp_syn_linear_timeouts,
+# with the time budget of tcp_model_timeout(SYNCNT)), TCP_USER_TIMEOUT
+# replaces that budget, counted from the first SYN (retrans_stamp), and
+# clamps the retransmission timer to what is left of it. connect() must
+# fail with ETIMEDOUT, every SYN gap and the final wait inside the model's
+# window (tcpfaultctl timeline --model syn --end ... syncnt=N
+# user_timeout=MS), on the running kernel.
+#
+#   cli                                   srv
+#   +----------------------+  veth  +----------------------+
+#   | tf_connect  10.0.1.1 |--------| 10.0.1.2   tf_listen |
+#   | --syncnt --user-tmo  |        | :8080                |
+#   +----------------------+        +----------------------+
+#                      rule in srv: dir in dport 8080 stage syn action drop
+#
+# Meant for a guest with a virtual clock (scripts/run-in-vm --clock
+# virtual): ~45 s of guest time in all.
+
+cd "$(dirname "$0")" || exit 1
+source ./tcpfault_lib.sh
+
+ALL_TESTS="
+	test_syncnt_1
+	test_syncnt_3
+	test_user_timeout_5000
+	test_user_timeout_500
+	test_syncnt_1_user_timeout_10000
+	test_syncnt_4_user_timeout_6000
+"
+
+SRV_ADDR=10.0.1.2
+SYN_DROP="dir in dport $TF_PORT stage syn action drop"
+
+setup()
+{
+	setup_ns cli srv || return 1
+	tf_veth "$cli" 10.0.1.1 "$srv" "$SRV_ADDR" || return 1
+	tf_listen_in "$srv" "$SRV_ADDR" "$TF_PORT" || return 1
+}
+
+cleanup()
+{
+	cleanup_all_ns
+}
+
+# nsx NS CMD...: CMD in NS's network namespace only (lighter than ip netns
+# exec under TCG: no mount namespace, no sysfs remount; /proc/net follows).
+nsx()
+{
+	local ns=$1
+
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+# options DESC [syncnt=N] [user_timeout=MS]: connect() with those options
+# (tcp_syn_retries at its default) into the SYN blackhole; ETIMEDOUT on the
+# model's schedule.
+options()
+{
+	local desc=$1 out rc errno start end gaps last ok=1 opt copt=() model=()
+
+	shift
+	for opt in "$@"; do
+		case $opt in
+		syncnt=*) copt+=(--syncnt "${opt#*=}") ;;
+		user_timeout=*) copt+=(--user-timeout "${opt#*=}") ;;
+		esac
+	done
+	model=(--kernel "$TF_RELEASE" "tcp_syn_retries=$(nsx "$cli" sysctl -n net.ipv4.tcp_syn_retries)" "$@")
+	if ! tcpfaultctl -n "$srv" rule flush || ! tcpfaultctl -n "$srv" events --clear; then
+		ktap_test_fail "$desc: reset"
+		return
+	fi
+	# shellcheck disable=SC2086
+	tcpfaultctl -n "$srv" rule add $SYN_DROP
+
+	out=$(nsx "$cli" tf_connect "${copt[@]}" --timeout 900 "$SRV_ADDR" "$TF_PORT" 2>&1)
+	rc=$?
+	echo "$out" | tf_diag
+	errno=$(tf_field "$out" errno)
+	start=$(tf_field "$out" start_ns)
+	end=$(tf_field "$out" end_ns)
+	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
+		echo "# connect(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
+		ok=0
+	fi
+	gaps=$(nsx "$srv" cat /proc/net/tcpfault/events |
+		awk '/ flags S / { if (n++) printf " %.3f", ($2 - prev) / 1e9; else first = $2; prev = $2 }
+		     END { if (n) printf " last_ts %s first_ts %s", prev, first }')
+	last=$(tf_field "$gaps" last_ts)
+	first=$(tf_field "$gaps" first_ts)
+	gaps=${gaps% last_ts*}
+	if [ -n "$end" ] && [ -n "$last" ]; then
+		echo "# measured: SYN gaps$gaps s; ETIMEDOUT $(awk -v e="$end" -v l="$last" -v f="$first" -v s="$start" \
+			'BEGIN { printf "%.3f s after the last SYN, %.3f s after the first (%.3f after connect())", (e - l) / 1e9, (e - f) / 1e9, (e - s) / 1e9 }')"
+	fi
+	tcpfaultctl model syn "${model[@]}" | tail -n 2 | sed 's/^/# model: /'
+	echo "# tcpfaultctl -n $srv timeline --model syn --end $end ${model[*]}"
+	if [ -n "$end" ] && [ -n "$last" ]; then
+		tcpfaultctl -n "$srv" timeline --model syn --end "$end" "${model[@]}" 2>&1 | tf_diag
+		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+	else
+		ok=0
+	fi
+	tcpfaultctl -n "$srv" rule flush
+	if [ "$ok" -eq 1 ]; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}
+
+test_syncnt_1()
+{
+	options "TCP_SYNCNT=1: ETIMEDOUT on schedule" syncnt=1
+}
+
+test_syncnt_3()
+{
+	options "TCP_SYNCNT=3: ETIMEDOUT on schedule" syncnt=3
+}
+
+test_user_timeout_5000()
+{
+	options "TCP_USER_TIMEOUT=5000: ETIMEDOUT 5 s after the first SYN, the last timer clamped" \
+		user_timeout=5000
+}
+
+# Shorter than the first timer: that one is not clamped (tcp_connect()),
+# the next is cut to 1 jiffy, so one retransmission and ETIMEDOUT at ~1 s.
+test_user_timeout_500()
+{
+	options "TCP_USER_TIMEOUT=500: one retransmission, ETIMEDOUT just after the first timer" \
+		user_timeout=500
+}
+
+# The count still ends it when it comes first.
+test_syncnt_1_user_timeout_10000()
+{
+	options "TCP_SYNCNT=1 with TCP_USER_TIMEOUT=10000: the count ends it first" \
+		syncnt=1 user_timeout=10000
+}
+
+# The budget ends it before the count.
+test_syncnt_4_user_timeout_6000()
+{
+	options "TCP_SYNCNT=4 with TCP_USER_TIMEOUT=6000: the budget ends it first" \
+		syncnt=4 user_timeout=6000
+}
+
+tf_require
+trap cleanup EXIT
+if ! setup; then
+	ktap_skip_all "cannot set up the namespaces"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+echo "# kernel $TF_RELEASE"
+for t in $ALL_TESTS; do
+	$t
+done
+ktap_finished

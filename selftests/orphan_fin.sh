@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The orphaned FIN: the client closes an idle established connection and the
+# peer goes silent (everything from the client dropped at the server's
+# ingress). The orphan in FIN_WAIT1 retransmits its FIN (a tail loss probe
+# first, then RTO backoff from 204 ms) until tcp_model_timeout(
+# tcp_orphan_retries, 200 ms) has passed since the first RTO retransmission
+# -- 0 means 8 while the RTO is below 120 s ("alive") -- and is then
+# destroyed without a RST. FIN gaps and count must fall in the model's
+# windows (tcpfaultctl timeline --model fin), and the socket must vanish
+# from `ss -tan` inside the model's give-up window.
+#
+#   cli                                   srv
+#   +----------------------+  veth  +----------------------+
+#   | tf_send --close      |--------| 10.0.1.2   tf_listen |
+#   | tcp_orphan_retries=N |        | :8080                |
+#   +----------------------+        +----------------------+
+#       rule (after the handshake) in srv: dir in dport 8080 action drop
+
+cd "$(dirname "$0")" || exit 1
+source ./tcpfault_lib.sh
+
+ALL_TESTS="
+	test_default
+	test_orphan_retries_2
+"
+
+SRV_ADDR=10.0.1.2
+
+setup()
+{
+	setup_ns cli srv || return 1
+	tf_veth "$cli" 10.0.1.1 "$srv" "$SRV_ADDR" || return 1
+	tf_listen_in "$srv" "$SRV_ADDR" "$TF_PORT" || return 1
+}
+
+cleanup()
+{
+	cleanup_all_ns
+}
+
+# orphan_fin DESC RETRIES
+orphan_fin()
+{
+	local desc=$1 retries=$2
+	local go outf pid out start rto lo hi first last gone gonef monpid model=() ok=1
+
+	tcpfaultctl -n "$srv" rule flush && tcpfaultctl -n "$srv" events --clear
+	if [ "$retries" = default ]; then
+		retries=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_orphan_retries)
+		[ "$retries" = 0 ] || { echo "# tcp_orphan_retries default is $retries, not 0"; ok=0; }
+	else
+		tf_sysctl "$cli" net.ipv4.tcp_orphan_retries "$retries"
+	fi
+
+	go=$(mktemp -u /tmp/tf_go.XXXXXX)
+	outf=$(mktemp /tmp/tf_send.XXXXXX)
+	ip netns exec "$cli" tf_send --close --go "$go" "$SRV_ADDR" "$TF_PORT" >"$outf" 2>&1 &
+	pid=$!
+	if ! slowwait 60 grep -q '^connected' "$outf"; then
+		tf_diag <"$outf"
+		kill "$pid" 2>/dev/null
+		ktap_test_fail "$desc: connect"
+		return
+	fi
+	rto=$(ip netns exec "$cli" ss -tin dst "$SRV_ADDR" | sed -n 's/.* rto:\([0-9.]*\).*/\1/p' | head -1)
+	rto=${rto%.*}
+	echo "# RTO after the handshake: ${rto:-?} ms (model default 204)"
+	[ -n "$rto" ] || rto=204
+	model=(--kernel "$TF_RELEASE" "tcp_orphan_retries=$retries" "rto_ms=$rto")
+
+	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" action drop ||
+		{ ktap_test_fail "$desc: rule add"; kill "$pid"; return; }
+	gonef=$(mktemp /tmp/tf_gone.XXXXXX)
+	ip netns exec "$cli" perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e '
+		my $pid = open(my $ss, "-|", "ss", "-HtnE", "dst", $ARGV[0]) or die;
+		my $l = <$ss>;
+		printf "%.0f\n", clock_gettime(CLOCK_MONOTONIC) * 1e9;
+		kill "TERM", $pid;' "$SRV_ADDR" >"$gonef" &
+	monpid=$!
+	sleep 2	# let perl and ss start and subscribe before the close
+	touch "$go"
+	wait "$pid"
+	rm -f "$go"
+	out=$(grep start_ns "$outf")
+	rm -f "$outf"
+	start=$(tf_field "$out" start_ns)
+
+	# Give-up window from the first FIN, per the model.
+	read -r lo hi < <(tcpfaultctl model fin "${model[@]}" |
+		sed -n 's/^give-up after \[\([0-9.]*\), \([0-9.]*\)\] s.*/\1 \2/p')
+	echo "# model: orphan destroyed [$lo, $hi] s after the first FIN"
+	# ss -E reports the socket's destruction (sock_diag destroy event); perl
+	# stamps it with CLOCK_MONOTONIC. Blocking wait: the guest idles.
+	wait "$monpid"
+	gone=$(cat "$gonef")
+	rm -f "$gonef"
+	if [ -z "$gone" ]; then
+		echo "# no destroy event for the orphan:"
+		ip netns exec "$cli" ss -tanoi dst "$SRV_ADDR" | tf_diag
+		ok=0
+	fi
+	first=$(ip netns exec "$srv" awk '/ flags F/ { print $2; exit }' /proc/net/tcpfault/events)
+	last=$(ip netns exec "$srv" awk '/ flags F/ { t = $2 } END { print t }' /proc/net/tcpfault/events)
+	echo "# measured: FIN gaps$(ip netns exec "$srv" awk '/ flags F/ { if (n++) printf " %.3f", ($2 - p) / 1e9; p = $2 }
+		END { printf " s, %d FINs", n }' /proc/net/tcpfault/events)"
+	if [ -n "$first" ] && [ -n "$start" ]; then
+		echo "# measured: socket gone $(awk -v g="$gone" -v f="$first" -v l="$last" \
+			'BEGIN { printf "%.3f s after the first FIN (%.3f s after the last; ss -E)", (g - f) / 1e9, (g - l) / 1e9 }')"
+		# gone must be inside [lo, hi + poll slack]
+		if ! awk -v g="$gone" -v f="$first" -v lo="$lo" -v hi="$hi" \
+			'BEGIN { d = (g - f) / 1e9; exit !(d >= lo - 0.01 && d <= hi + 0.05) }'; then
+			echo "# socket gone outside the model's window"
+			ok=0
+		fi
+	else
+		ok=0
+	fi
+	echo "# tcpfaultctl -n $srv timeline --model fin ${model[*]}"
+	tcpfaultctl -n "$srv" timeline --model fin "${model[@]}" 2>&1 | tf_diag
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+	tcpfaultctl -n "$srv" rule flush
+
+	if [ "$ok" -eq 1 ]; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}
+
+test_default()
+{
+	orphan_fin "orphaned FIN, peer silent, default tcp_orphan_retries (0 = 8): FINs on schedule, orphan destroyed" default
+}
+
+test_orphan_retries_2()
+{
+	orphan_fin "orphaned FIN, peer silent, tcp_orphan_retries=2: FINs on schedule, orphan destroyed" 2
+}
+
+tf_require
+for tool in tf_send ss perl; do
+	if ! command -v "$tool" >/dev/null; then
+		ktap_skip_all "$tool not found (make -C selftests)"
+		exit "$KSFT_SKIP"
+	fi
+done
+trap cleanup EXIT
+if ! setup; then
+	ktap_skip_all "cannot set up the namespaces"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+echo "# kernel $TF_RELEASE"
+for t in $ALL_TESTS; do
+	$t
+done
+ktap_finished

@@ -152,6 +152,16 @@ expect_rc 0 timeline --from-file "$DATA/syn-6.1-r6.events"
 expect_rc 0 timeline --from-file "$DATA/syn-6.1-r6.events" --flow 7
 expect_err 'flow 8' timeline --from-file "$DATA/syn-6.1-r6.events" --flow 8
 
+# --- timeline --model synack against canned SYN-ACK events (server egress log)
+expect_rc 0 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.1
+grep -q 'SYN-ACKs 6, model 6' "$TMP/out" && ok "synack: 6 SYN-ACKs counted" || not_ok "synack: 6 SYN-ACKs counted"
+expect_rc 0 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.12
+expect_rc 1 timeline --from-file "$DATA/synack-6.1-r5-bad-gap.events" --model synack --kernel 6.1
+expect_rc 1 timeline --from-file "$DATA/synack-6.1-nfdrop.events" --model synack --kernel 6.1
+expect_rc 1 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.1 tcp_synack_retries=2
+expect_rc 0 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.1 tcp_synack_retries=2 syncnt=5
+expect_json model synack --kernel 6.12 syncnt=3
+
 echo "1..$n"
 [ $fails -eq 0 ] || { echo "# $fails of $n failed"; exit 1; }
 echo "# all $n passed"

@@ -156,6 +156,37 @@ static void test_reference(void)
 
 	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "tcp_retries2", "5", NULL });
 	CHECK(!fits(bad, 6, 64, 127), "bad schedule fits");
+
+	/* 6.12 guest, tcp_retries2=5 (probe + 5 RTO), ETIMEDOUT 13.518 s after send() */
+	static const double r5_612[] = { 0.206, 0.208, 0.432, 0.832, 1.664, 3.520 };
+	CHECK(fits(r5_612, 6, 6.656, 13.518), "6.12 retries2 5");
+	/* 6.1 guest, default tcp_retries2=15: 17 packets, ETIMEDOUT 939.659 s after send() */
+	static const double r15_61[] = { 0.207, 0.208, 0.428, 0.832, 1.664, 3.456, 6.656, 13.312,
+					 28.160, 53.248, 106.496, 120.832, 120.832, 120.832,
+					 120.832, 120.832 };
+	compute(TF_MODEL_DATA, "6.1", NULL);
+	CHECK(fits(r15_61, 16, 120.832, 939.659), "6.1 retries2 15");
+	/* 6.12 guest, tcp_retries2=8, tcp_early_retrans=0 */
+	static const double r8_612[] = { 0.206, 0.428, 0.832, 1.664, 3.520, 6.656, 13.312, 27.648 };
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "tcp_retries2", "8",
+							      "tcp_early_retrans", "0", NULL });
+	CHECK(fits(r8_612, 8, 53.248, 107.514), "6.12 retries2 8 no tlp");
+	/* 6.1 guest, TCP_USER_TIMEOUT=10000 */
+	static const double ut_61[] = { 0.206, 0.208, 0.432, 0.832, 1.664, 3.360 };
+	compute(TF_MODEL_DATA, "6.1", (const char *const[]){ "user_timeout", "10000", NULL });
+	CHECK(fits(ut_61, 6, 3.840, 10.542), "6.1 user timeout");
+	/* 6.12 guest, orphaned FIN, tcp_orphan_retries=0: 10 FINs, gone 107.200 s */
+	static const double f0_612[] = { 0.208, 0.208, 0.416, 0.832, 1.664, 3.520, 6.656, 13.312,
+					 27.136 };
+	compute(TF_MODEL_FIN, "6.12", NULL);
+	CHECK(fits(f0_612, 9, 53.248, 107.200), "6.12 fin 0");
+	/* 6.1 guest, tcp_orphan_retries=2: 5 FINs, gone 3.352 s */
+	static const double f2_61[] = { 0.208, 0.208, 0.440, 0.832 };
+	compute(TF_MODEL_FIN, "6.1", (const char *const[]){ "tcp_orphan_retries", "2", NULL });
+	CHECK(fits(f2_61, 4, 1.664, 3.352), "6.1 fin 2");
+	/* the 6.12 flake: a loss probe 17 ms late (softirq behind a busy CPU) */
+	static const double f2_late[] = { 0.221, 0.208, 0.432, 0.832 };
+	CHECK(!fits(f2_late, 4, 1.664, 3.358), "late probe fits");
 }
 
 int main(void)

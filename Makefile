@@ -61,14 +61,10 @@ unit:
 deps:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
 
-# Every suite, in a guest of every installed kernel, virtual clock; the
-# output is kept in out/check-RELEASE.log for make timing-table.
+# Every suite, in a guest of every installed kernel, virtual clock, the
+# guests side by side; consoles in out/check-RELEASE.log.
 check-guests:
-	@fail=0; for k in $(KERNELS); do \
-		echo "# ==== suites on $$k (virtual clock) ===="; \
-		scripts/run-in-vm --kernel $$k --clock virtual --log $(OUT)/check-$$k.log \
-			-- selftests/run.sh || { echo "# FAILED on $$k"; fail=1; }; \
-	done; exit $$fail
+	scripts/check-guests $(KERNELS)
 
 # Documentation/timers.rst: model vs measured, from the suites' logs.
 timing-table:

@@ -66,6 +66,19 @@ cleanup()
 
 # nsx NS CMD...: CMD in NS's network namespace only (lighter than ip netns
 # exec under TCG: no mount namespace, no sysfs remount; /proc/net follows).
+# stop_client PID: end the background connect() (PID is the shell around
+# it: the client itself is killed through the namespace's process list) and
+# wait until its SYN-SENT socket is gone, so no SYN of it can reach a later
+# case's fresh rules, whose per-flow "skip" counts start again at zero.
+stop_client()
+{
+	ip netns pids "$cli" | xargs -r kill 2>/dev/null
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	slowwait 10 sh -c "[ -z \"\$(ip netns exec $cli ss -Htan state syn-sent)\" ]" ||
+		echo "# client socket still in SYN-SENT"
+}
+
 nsx()
 {
 	local ns=$1
@@ -160,7 +173,7 @@ free_running()
 	CONNECTS+=("$pid")
 	if ! slowwait 60 nsx "$srv" grep -q ' flags SA ' /proc/net/tcpfault/events; then
 		echo "# no SYN-ACK seen"
-		kill "$pid" 2>/dev/null
+		stop_client "$pid"
 		ktap_test_fail "$desc"
 		return
 	fi
@@ -168,8 +181,7 @@ free_running()
 	# (skip 1) and now its socket goes (closing in SYN-SENT sends nothing).
 	# That also leaves no far-off client timers for the virtual clock to
 	# leap to while the guest waits on 9p, which would blur the drop's time.
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	stop_client "$pid"
 	first=$(synack_ts "$srv" | head -n1)
 	read -r lo hi <<<"$(model_giveup "$@")"
 	wait_reqsk_gone "$srv" "$port" "$first" "$lo" "$hi" || ok=0

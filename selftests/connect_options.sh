@@ -47,16 +47,6 @@ cleanup()
 	cleanup_all_ns
 }
 
-# nsx NS CMD...: CMD in NS's network namespace only (lighter than ip netns
-# exec under TCG: no mount namespace, no sysfs remount; /proc/net follows).
-nsx()
-{
-	local ns=$1
-
-	shift
-	nsenter --net="/run/netns/$ns" "$@"
-}
-
 # options DESC [syncnt=N] [user_timeout=MS]: connect() with those options
 # (tcp_syn_retries at its default) into the SYN blackhole; ETIMEDOUT on the
 # model's schedule.
@@ -71,7 +61,7 @@ options()
 		user_timeout=*) copt+=(--user-timeout "${opt#*=}") ;;
 		esac
 	done
-	model=(--kernel "$TF_RELEASE" "tcp_syn_retries=$(nsx "$cli" sysctl -n net.ipv4.tcp_syn_retries)" "$@")
+	model=(--kernel "$TF_RELEASE" "tcp_syn_retries=$(tf_nsx "$cli" sysctl -n net.ipv4.tcp_syn_retries)" "$@")
 	if ! tcpfaultctl -n "$srv" rule flush || ! tcpfaultctl -n "$srv" events --clear; then
 		ktap_test_fail "$desc: reset"
 		return
@@ -79,7 +69,7 @@ options()
 	# shellcheck disable=SC2086
 	tcpfaultctl -n "$srv" rule add $SYN_DROP
 
-	out=$(nsx "$cli" tf_connect "${copt[@]}" --timeout 900 "$SRV_ADDR" "$TF_PORT" 2>&1)
+	out=$(tf_nsx "$cli" tf_connect "${copt[@]}" --timeout 900 "$SRV_ADDR" "$TF_PORT" 2>&1)
 	rc=$?
 	echo "$out" | tf_diag
 	errno=$(tf_field "$out" errno)
@@ -89,7 +79,7 @@ options()
 		echo "# connect(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
 		ok=0
 	fi
-	gaps=$(nsx "$srv" cat /proc/net/tcpfault/events |
+	gaps=$(tf_nsx "$srv" cat /proc/net/tcpfault/events |
 		awk '/ flags S / { if (n++) printf " %.3f", ($2 - prev) / 1e9; else first = $2; prev = $2 }
 		     END { if (n) printf " last_ts %s first_ts %s", prev, first }')
 	last=$(tf_field "$gaps" last_ts)

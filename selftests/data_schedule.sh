@@ -49,11 +49,6 @@ cleanup()
 	cleanup_all_ns
 }
 
-reset_ns()
-{
-	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
-}
-
 # Data-packet gaps (s) of the flow in NS's event log, and the last one's ts.
 data_gaps()
 {
@@ -69,7 +64,7 @@ data_timeout()
 	local desc=$1 rule_ns=$2 rule=$3 retries=$4 er=$5 ut=${6:-}
 	local go outf pid out rc errno start end gaps last count rto model=() opt=() ok=1
 
-	reset_ns "$srv" && reset_ns "$cli" || { ktap_test_fail "$desc: reset"; return; }
+	tf_reset "$srv" && tf_reset "$cli" || { ktap_test_fail "$desc: reset"; return; }
 	if [ "$retries" = default ]; then
 		retries=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_retries2)
 		[ "$retries" = 15 ] || { echo "# tcp_retries2 default is $retries, not 15"; ok=0; }

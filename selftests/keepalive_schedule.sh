@@ -47,20 +47,6 @@ cleanup()
 	cleanup_all_ns
 }
 
-reset_ns()
-{
-	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
-}
-
-# Probe gaps (s) in NS's event log (pure ACKs in direction DIR), from START.
-probe_gaps()
-{
-	ip netns exec "$1" cat /proc/net/tcpfault/events |
-		awk -v s="$2" -v d="$3" '$6 == d && $14 == "A" && $20 == 0 && $2 >= s {
-			printf " %.3f", ($2 - s) / 1e9; s = $2; n++ }
-			END { printf " (%d probes)", n }'
-}
-
 # ka_case DESC RULE_NS "RULES" "MODEL ARGS" TF_IDLE_OPTS...: start an idle
 # connection from cli, add RULES (";"-separated) in RULE_NS once it is
 # established, arm keepalive; recv() must fail with ETIMEDOUT on the model's
@@ -72,7 +58,7 @@ ka_case()
 	local -a model
 
 	shift 4
-	reset_ns "$cli" && reset_ns "$srv" || { ktap_test_fail "$desc: reset"; return; }
+	tf_reset "$cli" && tf_reset "$srv" || { ktap_test_fail "$desc: reset"; return; }
 	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
 	go=$(mktemp -u /tmp/tf_go.XXXXXX)
 	mkfifo "$go"
@@ -106,7 +92,7 @@ ka_case()
 		ok=0
 	fi
 	if [ -n "$start" ] && [ -n "$end" ]; then
-		echo "# measured: probe gaps from SO_KEEPALIVE$(probe_gaps "$rule_ns" "$start" "$dir") s;" \
+		echo "# measured: probe gaps from SO_KEEPALIVE$(tf_probe_gaps "$rule_ns" "$start" "$dir") s;" \
 			"ETIMEDOUT $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after SO_KEEPALIVE"
 		# shellcheck disable=SC2206
 		model=(--kernel "$TF_RELEASE" $margs)

@@ -37,11 +37,6 @@ cleanup()
 	cleanup_all_ns
 }
 
-reset_ns()
-{
-	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
-}
-
 # acted NS ID: how often rule ID acted.
 acted()
 {
@@ -53,7 +48,7 @@ test_stages()
 	local out id=0 dir st n ok=1
 	declare -A count
 
-	reset_ns "$srv"
+	tf_reset "$srv"
 	for dir in in out; do
 		for st in $STAGES; do
 			id=$((id + 1))
@@ -104,7 +99,7 @@ test_ipv6_prefix()
 {
 	local out ev
 
-	reset_ns "$srv"
+	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add family ipv6 saddr fd00:1::/64 dir in \
 		dport "$TF_PORT" stage syn action drop count 1
 	tcpfaultctl -n "$srv" rule add saddr fd00:2::/64 action drop
@@ -120,7 +115,7 @@ test_port_range_either_end()
 {
 	local out
 
-	reset_ns "$srv"
+	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add id 1 dir out port 8000-8100 stage synack action log
 	tcpfaultctl -n "$srv" rule add id 2 dir out sport 1-1000 action log
 	tcpfaultctl -n "$srv" rule add id 3 dir in dport 8080 stage syn action log

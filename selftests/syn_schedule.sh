@@ -53,12 +53,6 @@ cleanup()
 	cleanup_all_ns
 }
 
-# rules NS: start NS from an empty rule table and event log.
-reset_ns()
-{
-	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
-}
-
 # SYN gaps of the (single) flow in NS's event log, in seconds.
 syn_gaps()
 {
@@ -75,7 +69,7 @@ syn_timeout()
 	local desc=$1 rule_ns=$2 rule=$3 retries=$4 syncnt=${5:-}
 	local out rc errno end start gaps last model=() copt=() ok=1
 
-	reset_ns "$rule_ns" || { ktap_test_fail "$desc: reset"; return; }
+	tf_reset "$rule_ns" || { ktap_test_fail "$desc: reset"; return; }
 	# shellcheck disable=SC2086
 	tcpfaultctl -n "$rule_ns" rule add $rule || { ktap_test_fail "$desc: rule add"; return; }
 	if [ "$retries" = default ]; then
@@ -128,7 +122,7 @@ test_no_rule()
 {
 	local out
 
-	reset_ns "$srv"
+	tf_reset "$srv"
 	out=$(ip netns exec "$cli" tf_connect --timeout 60 "$SRV_ADDR" "$TF_PORT" 2>&1)
 	echo "$out" | tf_diag
 	tf_check "no rule: connect() succeeds" test "$(tf_field "$out" errno)" = 0
@@ -138,7 +132,7 @@ test_count_2()
 {
 	local out rc drops elapsed min
 
-	reset_ns "$srv"
+	tf_reset "$srv"
 	tf_sysctl "$cli" net.ipv4.tcp_syn_retries 6
 	# shellcheck disable=SC2086
 	tcpfaultctl -n "$srv" rule add $SYN_DROP count 2
@@ -165,8 +159,8 @@ test_other_netns()
 {
 	local out seen
 
-	reset_ns "$srv"
-	reset_ns "$srv2"
+	tf_reset "$srv"
+	tf_reset "$srv2"
 	# shellcheck disable=SC2086
 	tcpfaultctl -n "$srv" rule add $SYN_DROP
 	seen=$(tf_stat "$srv" seen)

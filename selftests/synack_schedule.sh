@@ -51,7 +51,7 @@ setup()
 	# Load what the polls run into the page cache now: while the guest
 	# waits on its 9p root the virtual clock leaps ahead (to the next
 	# timer), which would blur the measured drop of a request socket.
-	nsx "$srv" bash -c 'ss -Htan state syn-recv | wc -l; sleep 0.01; nstat -az TcpExtTCPTimeouts' >/dev/null
+	tf_nsx "$srv" bash -c 'ss -Htan state syn-recv | wc -l; sleep 0.01; nstat -az TcpExtTCPTimeouts' >/dev/null
 }
 
 cleanup()
@@ -64,7 +64,7 @@ cleanup()
 	cleanup_all_ns
 }
 
-# nsx NS CMD...: CMD in NS's network namespace only (lighter than ip netns
+# tf_nsx NS CMD...: CMD in NS's network namespace only (lighter than ip netns
 # exec under TCG: no mount namespace, no sysfs remount; /proc/net follows).
 # stop_client PID: end the background connect() (PID is the shell around
 # it: the client itself is killed through the namespace's process list) and
@@ -79,28 +79,15 @@ stop_client()
 		echo "# client socket still in SYN-SENT"
 }
 
-nsx()
-{
-	local ns=$1
-
-	shift
-	nsenter --net="/run/netns/$ns" "$@"
-}
-
-reset_ns()
-{
-	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
-}
-
 tcp_timeouts()
 {
-	nsx "$1" nstat -az TcpExtTCPTimeouts | awk '$1 == "TcpExtTCPTimeouts" { print $2 }'
+	tf_nsx "$1" nstat -az TcpExtTCPTimeouts | awk '$1 == "TcpExtTCPTimeouts" { print $2 }'
 }
 
 # SYN-ACK events of NS as "ts" lines, oldest first.
 synack_ts()
 {
-	nsx "$1" cat /proc/net/tcpfault/events | awk '/ flags SA / { print $2 }'
+	tf_nsx "$1" cat /proc/net/tcpfault/events | awk '/ flags SA / { print $2 }'
 }
 
 # model_field NAME [MODEL_ARGS...]: giveup lo/hi (ns) from the model text.
@@ -124,7 +111,7 @@ wait_reqsk_gone()
 	# before the sleep: each poll is
 	# then only ss (bash reads /proc/uptime itself).
 	# shellcheck disable=SC2016
-	out=$(nsx "$ns" bash -c '
+	out=$(tf_nsx "$ns" bash -c '
 		now() { local u; read -r u _ </proc/uptime; echo $(( ${u%.*} * 1000000000 + 10#${u#*.} * 10000000 )); }
 		n=$(now)
 		[ "$2" -le "$n" ] || sleep "$(( ($2 - n) / 1000000000 )).$(printf %09d $(( ($2 - n) % 1000000000 )))"
@@ -159,7 +146,7 @@ free_running()
 	local desc=$1 port=$2 where=$3 ok=1 pid first last n want lo hi to0 to1 gaps sa
 
 	shift 3
-	if ! reset_ns "$cli" || ! reset_ns "$srv"; then ktap_test_fail "$desc: reset"; return; fi
+	if ! tf_reset "$cli" || ! tf_reset "$srv"; then ktap_test_fail "$desc: reset"; return; fi
 	tcpfaultctl -n "$cli" rule add dir out dport "$port" stage syn action drop skip 1
 	if [ "$where" = cli ]; then
 		tcpfaultctl -n "$cli" rule add dir in sport "$port" stage synack action drop
@@ -168,10 +155,10 @@ free_running()
 		tcpfaultctl -n "$srv" rule add dir out sport "$port" stage synack action drop
 	fi
 	to0=$(tcp_timeouts "$srv")
-	nsx "$cli" tf_connect --timeout 900 "$SRV_ADDR" "$port" >/dev/null 2>&1 &
+	tf_nsx "$cli" tf_connect --timeout 900 "$SRV_ADDR" "$port" >/dev/null 2>&1 &
 	pid=$!
 	CONNECTS+=("$pid")
-	if ! slowwait 60 nsx "$srv" grep -q ' flags SA ' /proc/net/tcpfault/events; then
+	if ! slowwait 60 tf_nsx "$srv" grep -q ' flags SA ' /proc/net/tcpfault/events; then
 		echo "# no SYN-ACK seen"
 		stop_client "$pid"
 		ktap_test_fail "$desc"
@@ -200,8 +187,8 @@ free_running()
 	tcpfaultctl -n "$srv" timeline --model synack --kernel "$TF_RELEASE" "$@" 2>&1 | tf_diag
 	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
 	[ -n "$last" ] || ok=0
-	reset_ns "$cli"
-	reset_ns "$srv"
+	tf_reset "$cli"
+	tf_reset "$srv"
 	if [ "$ok" -eq 1 ]; then
 		ktap_test_pass "$desc"
 	else
@@ -213,7 +200,7 @@ test_default()
 {
 	local r
 
-	r=$(nsx "$srv" sysctl -n net.ipv4.tcp_synack_retries)
+	r=$(tf_nsx "$srv" sysctl -n net.ipv4.tcp_synack_retries)
 	[ "$r" = 5 ] || echo "# tcp_synack_retries default is $r, not 5"
 	free_running "SYN-ACK lost at cli ingress, default tcp_synack_retries: 6 SYN-ACKs, request dropped on schedule" \
 		"$TF_PORT" cli "tcp_synack_retries=$r"
@@ -253,7 +240,7 @@ test_syn_restarts_timer()
 	local desc="retransmitted SYN: answered at once, the timer restarts (SYN-ACK timer gaps per num_timeout)"
 	local out ok=1 windows res
 
-	if ! reset_ns "$cli" || ! reset_ns "$srv"; then ktap_test_fail "$desc: reset"; return; fi
+	if ! tf_reset "$cli" || ! tf_reset "$srv"; then ktap_test_fail "$desc: reset"; return; fi
 	tf_sysctl "$cli" net.ipv4.tcp_syn_retries 3
 	if [ -e /proc/sys/net/ipv4/tcp_syn_linear_timeouts ]; then
 		tf_sysctl "$cli" net.ipv4.tcp_syn_linear_timeouts 0
@@ -262,7 +249,7 @@ test_syn_restarts_timer()
 	tcpfaultctl -n "$cli" rule add dir in sport "$TF_PORT" stage synack action drop
 	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage syn action log
 	tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage synack action log
-	out=$(nsx "$cli" tf_connect --timeout 900 "$SRV_ADDR" "$TF_PORT" 2>&1)
+	out=$(tf_nsx "$cli" tf_connect --timeout 900 "$SRV_ADDR" "$TF_PORT" 2>&1)
 	echo "$out" | tf_diag
 	[ "$(tf_field "$out" errno)" = ETIMEDOUT ] || { echo "# connect(): expected ETIMEDOUT"; ok=0; }
 
@@ -271,7 +258,7 @@ test_syn_restarts_timer()
 	# Events in time order: an SA within 10 ms of a SYN is its answer; any
 	# other SA is the timer's, its gap from the previous SA within
 	# step[num_timeout] of the model, and num_timeout grows by one.
-	res=$(nsx "$srv" cat /proc/net/tcpfault/events | awk -v w="$windows" '
+	res=$(tf_nsx "$srv" cat /proc/net/tcpfault/events | awk -v w="$windows" '
 		BEGIN { nw = split(w, W, " "); k = 0; bad = 0; answers = 0; timers = 0; line = "" }
 		!t0 { t0 = $2 }
 		/ flags S / { syn = $2; nsyn++; line = line sprintf(" SYN@%.3f", ($2 - t0) / 1e9); next }
@@ -300,8 +287,8 @@ test_syn_restarts_timer()
 	if [ -e /proc/sys/net/ipv4/tcp_syn_linear_timeouts ]; then
 		tf_sysctl "$cli" net.ipv4.tcp_syn_linear_timeouts 4
 	fi
-	reset_ns "$cli"
-	reset_ns "$srv"
+	tf_reset "$cli"
+	tf_reset "$srv"
 	if [ "$ok" -eq 1 ]; then
 		ktap_test_pass "$desc"
 	else

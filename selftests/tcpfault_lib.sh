@@ -177,3 +177,31 @@ tf_dmesg_clean()
 	fi
 	return 0
 }
+
+# tf_reset NS: start NS from an empty rule table and event log.
+tf_reset()
+{
+	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
+}
+
+# tf_nsx NS CMD...: CMD in NS's network namespace only (lighter than ip
+# netns exec under TCG: no mount namespace, no sysfs remount; /proc/net
+# follows the network namespace).
+tf_nsx()
+{
+	local ns=$1
+
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+# tf_probe_gaps NS START_NS DIR: gaps (s) between the probes (pure ACKs
+# without payload) at DIR in NS's event log, from START_NS on, and their
+# number.
+tf_probe_gaps()
+{
+	ip netns exec "$1" cat /proc/net/tcpfault/events |
+		awk -v s="$2" -v d="$3" '$6 == d && $14 == "A" && $20 == 0 && $2 >= s {
+			printf " %.3f", ($2 - s) / 1e9; s = $2; n++ }
+			END { printf " (%d probes)", n }'
+}

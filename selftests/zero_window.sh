@@ -48,20 +48,6 @@ cleanup()
 	cleanup_all_ns
 }
 
-reset_ns()
-{
-	tcpfaultctl -n "$1" rule flush && tcpfaultctl -n "$1" events --clear
-}
-
-# Probe gaps (s) in NS's event log (pure ACKs in direction DIR), from START.
-probe_gaps()
-{
-	ip netns exec "$1" cat /proc/net/tcpfault/events |
-		awk -v s="$2" -v d="$3" '$6 == d && $14 == "A" && $20 == 0 && $2 >= s {
-			printf " %.3f", ($2 - s) / 1e9; s = $2; n++ }
-			END { printf " (%d probes)", n }'
-}
-
 # zw_case DESC RULE_NS DIR "CLI RULES" "SRV RULES" "MODEL ARGS" EXPECT TIMEOUT: cli
 # connects, the rules go in once it is established, it writes 1000 bytes
 # (acknowledged with a zero window), then 1000 more (held back: the probe
@@ -74,7 +60,7 @@ zw_case()
 	local ready go pid out rc errno start end rto ok=1 r
 	local -a model endarg=()
 
-	reset_ns "$cli" && reset_ns "$srv" || { ktap_test_fail "$desc: reset"; return; }
+	tf_reset "$cli" && tf_reset "$srv" || { ktap_test_fail "$desc: reset"; return; }
 	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
 	go=$(mktemp -u /tmp/tf_go.XXXXXX)
 	mkfifo "$go"
@@ -117,7 +103,7 @@ zw_case()
 		ok=0
 	fi
 	if [ -n "$start" ] && [ -n "$end" ] && [ -n "$rto" ]; then
-		echo "# measured (icsk_rto $rto ms): probe gaps from the held-back write$(probe_gaps "$rule_ns" "$start" "$dir") s;" \
+		echo "# measured (icsk_rto $rto ms): probe gaps from the held-back write$(tf_probe_gaps "$rule_ns" "$start" "$dir") s;" \
 			"$errno $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after it"
 		# shellcheck disable=SC2206
 		model=(--kernel "$TF_RELEASE" rto_ms="$rto" $margs)

@@ -26,6 +26,8 @@
 
 static const char *prog = "tf_connect";
 
+#include "tf_helpers.h"
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -37,23 +39,6 @@ static void usage(FILE *f)
 		"--timeout S       give up after S seconds (SIGALRM; errno EINTR)\n"
 		"--send TEXT       once connected, send TEXT and print the reply\n",
 		prog);
-}
-
-static int invarg(const char *val, const char *opt)
-{
-	fprintf(stderr, "%s: invalid value \"%s\" for \"%s\"\n", prog, val, opt);
-	return 2;
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return !errno && !*end && *v <= max;
 }
 
 static bool parse_addr(const char *s, unsigned int port,
@@ -76,24 +61,6 @@ static bool parse_addr(const char *s, unsigned int port,
 		return true;
 	}
 	return false;
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static const char *errno_name(int err)
-{
-	const char *name;
-
-	if (!err)
-		return "0";
-	name = strerrorname_np(err);
-	return name ? name : "unknown";
 }
 
 static void on_alarm(int sig)

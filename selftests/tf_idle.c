@@ -35,6 +35,8 @@
 
 static const char *prog = "tf_idle";
 
+#include "tf_helpers.h"
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -49,41 +51,6 @@ static void usage(FILE *f)
 		"--go FIFO         then wait for a line on FIFO before the start\n"
 		"--timeout S       give up after S seconds (SIGALRM; errno EINTR)\n",
 		prog);
-}
-
-static int invarg(const char *val, const char *opt)
-{
-	fprintf(stderr, "%s: invalid value \"%s\" for \"%s\"\n", prog, val, opt);
-	return 2;
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return !errno && !*end && *v <= max;
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static const char *errno_name(int err)
-{
-	const char *name;
-
-	if (!err)
-		return "0";
-	name = strerrorname_np(err);
-	return name ? name : "unknown";
 }
 
 static void on_alarm(int sig)

@@ -24,6 +24,8 @@
 
 static const char *prog = "tf_listen";
 
+#include "tf_helpers.h"
+
 enum mode { MODE_HOLD, MODE_ECHO, MODE_HTTP };
 
 static void usage(FILE *f)
@@ -38,23 +40,6 @@ static void usage(FILE *f)
 		"--ready FILE  create FILE once listening\n"
 		"--syncnt N    TCP_SYNCNT on the listener (SYN-ACK retransmissions, 1-127)\n",
 		prog);
-}
-
-static int invarg(const char *val, const char *opt)
-{
-	fprintf(stderr, "%s: invalid value \"%s\" for \"%s\"\n", prog, val, opt);
-	return 2;
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return !errno && !*end && *v <= max;
 }
 
 static void serve(struct pollfd *p, enum mode mode)

@@ -29,6 +29,8 @@
 
 static const char *prog = "tf_send";
 
+#include "tf_helpers.h"
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -38,35 +40,6 @@ static void usage(FILE *f)
 		"--close           close() instead of sending (orphaned FIN)\n"
 		"--go FILE         wait for FILE to exist before sending/closing\n",
 		prog);
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return !errno && !*end && *v <= max;
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static const char *errno_name(int err)
-{
-	const char *name;
-
-	if (!err)
-		return "0";
-	name = strerrorname_np(err);
-	return name ? name : "unknown";
 }
 
 int main(int argc, char **argv)

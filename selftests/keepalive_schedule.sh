@@ -30,6 +30,7 @@ ALL_TESTS="
 	test_defaults
 	test_options
 	test_sysctls
+	test_sysctls_egress
 	test_user_timeout
 "
 
@@ -118,6 +119,7 @@ ka_case()
 
 PROBE_DROP_SRV="dir in dport $TF_PORT stage probe action drop;dir in dport $TF_PORT stage rst action log"
 DROP_ANSWERS_CLI="dir in sport $TF_PORT action drop;dir out dport $TF_PORT stage probe action log"
+PROBE_DROP_CLI="dir out dport $TF_PORT stage probe action drop"
 
 test_defaults()
 {
@@ -150,6 +152,18 @@ test_sysctls()
 	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time 7200
 	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl 75
 	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes 9
+}
+
+# Loss looks like loss: the probes consumed at the client's own egress give
+# the schedule of the ingress case above.
+test_sysctls_egress()
+{
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time 30
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl 5
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes 4
+	ka_case "sysctls 30/5/4, probes dropped at cli egress: the same schedule as at srv ingress" \
+		"$cli" "$PROBE_DROP_CLI" \
+		"tcp_keepalive_time=30 tcp_keepalive_intvl=5 tcp_keepalive_probes=4"
 }
 
 test_user_timeout()

@@ -24,6 +24,7 @@ source ./tcpfault_lib.sh
 ALL_TESTS="
 	test_default
 	test_orphan_retries_2
+	test_orphan_retries_2_egress
 "
 
 SRV_ADDR=10.0.1.2
@@ -40,13 +41,20 @@ cleanup()
 	cleanup_all_ns
 }
 
-# orphan_fin DESC RETRIES
+# orphan_fin DESC RETRIES [WHERE]: WHERE = srv (default: everything from
+# the client dropped at the server's ingress) or cli (consumed at the
+# client's own egress: loss must look the same from either end).
 orphan_fin()
 {
-	local desc=$1 retries=$2
+	local desc=$1 retries=$2 where=${3:-srv}
 	local go outf pid out start rto lo hi first last gone gonef monpid model=() ok=1
+	local rule_ns=$srv rule="dir in dport $TF_PORT action drop"
 
-	tcpfaultctl -n "$srv" rule flush && tcpfaultctl -n "$srv" events --clear
+	if [ "$where" = cli ]; then
+		rule_ns=$cli
+		rule="dir out dport $TF_PORT action drop"
+	fi
+	tf_reset "$srv" && tf_reset "$cli"
 	if [ "$retries" = default ]; then
 		retries=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_orphan_retries)
 		[ "$retries" = 0 ] || { echo "# tcp_orphan_retries default is $retries, not 0"; ok=0; }
@@ -70,7 +78,8 @@ orphan_fin()
 	[ -n "$rto" ] || rto=204
 	model=(--kernel "$TF_RELEASE" "tcp_orphan_retries=$retries" "rto_ms=$rto")
 
-	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" action drop ||
+	# shellcheck disable=SC2086
+	tcpfaultctl -n "$rule_ns" rule add $rule ||
 		{ ktap_test_fail "$desc: rule add"; kill "$pid"; return; }
 	gonef=$(mktemp /tmp/tf_gone.XXXXXX)
 	ip netns exec "$cli" perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e '
@@ -101,9 +110,9 @@ orphan_fin()
 		ip netns exec "$cli" ss -tanoi dst "$SRV_ADDR" | tf_diag
 		ok=0
 	fi
-	first=$(ip netns exec "$srv" awk '/ flags F/ { print $2; exit }' /proc/net/tcpfault/events)
-	last=$(ip netns exec "$srv" awk '/ flags F/ { t = $2 } END { print t }' /proc/net/tcpfault/events)
-	echo "# measured: FIN gaps$(ip netns exec "$srv" awk '/ flags F/ { if (n++) printf " %.3f", ($2 - p) / 1e9; p = $2 }
+	first=$(ip netns exec "$rule_ns" awk '/ flags F/ { print $2; exit }' /proc/net/tcpfault/events)
+	last=$(ip netns exec "$rule_ns" awk '/ flags F/ { t = $2 } END { print t }' /proc/net/tcpfault/events)
+	echo "# measured: FIN gaps$(ip netns exec "$rule_ns" awk '/ flags F/ { if (n++) printf " %.3f", ($2 - p) / 1e9; p = $2 }
 		END { printf " s, %d FINs", n }' /proc/net/tcpfault/events)"
 	if [ -n "$first" ] && [ -n "$start" ]; then
 		echo "# measured: socket gone $(awk -v g="$gone" -v f="$first" -v l="$last" \
@@ -117,10 +126,10 @@ orphan_fin()
 	else
 		ok=0
 	fi
-	echo "# tcpfaultctl -n $srv timeline --model fin ${model[*]}"
-	tcpfaultctl -n "$srv" timeline --model fin "${model[@]}" 2>&1 | tf_diag
+	echo "# tcpfaultctl -n $rule_ns timeline --model fin ${model[*]}"
+	tcpfaultctl -n "$rule_ns" timeline --model fin "${model[@]}" 2>&1 | tf_diag
 	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
-	tcpfaultctl -n "$srv" rule flush
+	tcpfaultctl -n "$rule_ns" rule flush
 
 	if [ "$ok" -eq 1 ]; then
 		ktap_test_pass "$desc"
@@ -137,6 +146,11 @@ test_default()
 test_orphan_retries_2()
 {
 	orphan_fin "orphaned FIN, peer silent, tcp_orphan_retries=2: FINs on schedule, orphan destroyed" 2
+}
+
+test_orphan_retries_2_egress()
+{
+	orphan_fin "orphaned FIN lost at the client's egress, tcp_orphan_retries=2: same schedule" 2 cli
 }
 
 tf_require

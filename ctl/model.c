@@ -139,7 +139,8 @@ int tf_model_params_init(struct tf_model_params *p, const char *release)
 	return 0;
 }
 
-static int parse_int(const char *s, long min, long max, int *out)
+/* A decimal setting in [min, max]; the model parameters' one parser. */
+int tf_model_parse_int(const char *s, long min, long max, int *out)
 {
 	char *end;
 	long v;
@@ -158,26 +159,26 @@ int tf_model_param_set(struct tf_model_params *p, const char *name, const char *
 {
 	/* Ranges as the kernel accepts them (sysctl_net_ipv4.c, do_tcp_setsockopt). */
 	if (!strcmp(name, "tcp_syn_retries"))
-		return parse_int(value, 1, 127, &p->syn_retries);
+		return tf_model_parse_int(value, 1, 127, &p->syn_retries);
 	if (!strcmp(name, "tcp_syn_linear_timeouts")) {
 		if (!tf_model_has_linear(p))
 			return -EINVAL;
-		return parse_int(value, 0, 20, &p->syn_linear_timeouts);
+		return tf_model_parse_int(value, 0, 20, &p->syn_linear_timeouts);
 	}
 	if (!strcmp(name, "tcp_synack_retries"))
-		return parse_int(value, 0, 255, &p->synack_retries);
+		return tf_model_parse_int(value, 0, 255, &p->synack_retries);
 	if (tf_model_data_param_set(p, name, value) != -ENOENT)
 		return tf_model_data_param_set(p, name, value);
 	if (tf_model_keepalive_param_set(p, name, value) != -ENOENT)
 		return tf_model_keepalive_param_set(p, name, value);
 	if (!strcmp(name, "syncnt"))
-		return parse_int(value, 1, 127, &p->syncnt);
+		return tf_model_parse_int(value, 1, 127, &p->syncnt);
 	if (!strcmp(name, "user_timeout"))
-		return parse_int(value, 0, 0x7fffffff, &p->user_timeout_ms);
+		return tf_model_parse_int(value, 0, 0x7fffffff, &p->user_timeout_ms);
 	if (!strcmp(name, "hz")) {
 		int hz;
 
-		if (parse_int(value, 100, 1000, &hz) || 1000 % hz)
+		if (tf_model_parse_int(value, 100, 1000, &hz) || 1000 % hz)
 			return -EINVAL;
 		p->hz = hz;
 		return 0;

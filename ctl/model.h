@@ -102,6 +102,7 @@ int tf_model_params_init(struct tf_model_params *p, const char *release);
  * value or not on this kernel).
  */
 int tf_model_param_set(struct tf_model_params *p, const char *name, const char *value);
+int tf_model_parse_int(const char *s, long min, long max, int *out);
 /* Whether the release has tcp_syn_linear_timeouts (6.5 and later). */
 bool tf_model_has_linear(const struct tf_model_params *p);
 

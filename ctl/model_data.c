@@ -101,36 +101,21 @@ void tf_model_data_params_init(struct tf_model_params *p)
 	p->srtt_us = 100;
 }
 
-static int parse_int(const char *s, long min, long max, int *out)
-{
-	char *end;
-	long v;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 int tf_model_data_param_set(struct tf_model_params *p, const char *name, const char *value)
 {
 	/* Ranges as sysctl_net_ipv4.c accepts them (retries: u8). */
 	if (!strcmp(name, "tcp_retries1"))
-		return parse_int(value, 0, 255, &p->retries1);
+		return tf_model_parse_int(value, 0, 255, &p->retries1);
 	if (!strcmp(name, "tcp_retries2"))
-		return parse_int(value, 0, 255, &p->retries2);
+		return tf_model_parse_int(value, 0, 255, &p->retries2);
 	if (!strcmp(name, "tcp_orphan_retries"))
-		return parse_int(value, 0, 255, &p->orphan_retries);
+		return tf_model_parse_int(value, 0, 255, &p->orphan_retries);
 	if (!strcmp(name, "tcp_early_retrans"))
-		return parse_int(value, 0, 4, &p->early_retrans);
+		return tf_model_parse_int(value, 0, 4, &p->early_retrans);
 	if (!strcmp(name, "rto_ms"))
-		return parse_int(value, 1, 120000, &p->rto_ms);
+		return tf_model_parse_int(value, 1, 120000, &p->rto_ms);
 	if (!strcmp(name, "srtt_us"))
-		return parse_int(value, 1, 120000000, &p->srtt_us);
+		return tf_model_parse_int(value, 1, 120000000, &p->srtt_us);
 	return -ENOENT;
 }
 

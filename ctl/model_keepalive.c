@@ -53,21 +53,6 @@
 #define NSEC_PER_SEC	1000000000LL
 #define NSEC_PER_MSEC	1000000LL
 
-static int ka_parse_int(const char *s, long min, long max, int *out)
-{
-	char *end;
-	long v;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 void tf_model_keepalive_params_init(struct tf_model_params *p)
 {
 	p->keepalive_time = 7200;		/* TCP_KEEPALIVE_TIME */
@@ -85,21 +70,21 @@ int tf_model_keepalive_param_set(struct tf_model_params *p, const char *name,
 {
 	/* sysctl_net_ipv4.c (seconds -> jiffies, u8 probes); do_tcp_setsockopt() */
 	if (!strcmp(name, "tcp_keepalive_time"))
-		return ka_parse_int(value, 1, 0x7fffffff / 1000, &p->keepalive_time);
+		return tf_model_parse_int(value, 1, 0x7fffffff / 1000, &p->keepalive_time);
 	if (!strcmp(name, "tcp_keepalive_intvl"))
-		return ka_parse_int(value, 1, 0x7fffffff / 1000, &p->keepalive_intvl);
+		return tf_model_parse_int(value, 1, 0x7fffffff / 1000, &p->keepalive_intvl);
 	if (!strcmp(name, "tcp_keepalive_probes"))
-		return ka_parse_int(value, 0, 255, &p->keepalive_probes);
+		return tf_model_parse_int(value, 0, 255, &p->keepalive_probes);
 	if (!strcmp(name, "keepidle"))
-		return ka_parse_int(value, 1, 32767, &p->keepidle);	/* MAX_TCP_KEEPIDLE */
+		return tf_model_parse_int(value, 1, 32767, &p->keepidle);	/* MAX_TCP_KEEPIDLE */
 	if (!strcmp(name, "keepintvl"))
-		return ka_parse_int(value, 1, 32767, &p->keepintvl);	/* MAX_TCP_KEEPINTVL */
+		return tf_model_parse_int(value, 1, 32767, &p->keepintvl);	/* MAX_TCP_KEEPINTVL */
 	if (!strcmp(name, "keepcnt"))
-		return ka_parse_int(value, 1, 127, &p->keepcnt);	/* MAX_TCP_KEEPCNT */
+		return tf_model_parse_int(value, 1, 127, &p->keepcnt);	/* MAX_TCP_KEEPCNT */
 	if (!strcmp(name, "answered"))
-		return ka_parse_int(value, 0, 1, &p->probe_answered);
+		return tf_model_parse_int(value, 0, 1, &p->probe_answered);
 	if (!strcmp(name, "steps"))
-		return ka_parse_int(value, 1, TF_MODEL_MAX_STEPS - 2, &p->probe_steps);
+		return tf_model_parse_int(value, 1, TF_MODEL_MAX_STEPS - 2, &p->probe_steps);
 	return -ENOENT;
 }
 

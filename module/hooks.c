@@ -200,6 +200,7 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	if (!tf_pkt_parse(skb, state->pf, &pkt))
 		return NF_ACCEPT;
 	pkt.dir = dir;
+	pkt.skb = skb;
 	/* A probe is a stage of its own, not an ack nor data. */
 	if (tf_pkt_is_probe(skb, &pkt))
 		pkt.stages = TF_STAGE_PROBE;

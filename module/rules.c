@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/textsearch.h>
 #include <linux/uaccess.h>
 
 #include "tf.h"
@@ -60,7 +61,31 @@ bool tf_rule_matches(const struct tf_rule *r, const struct tf_pkt *pkt)
 		return false;
 	if (s->daddr.family && !tf_prefix_match(&s->daddr, pkt->daddr))
 		return false;
+	/* Last: the only test that reads the payload. */
+	if (s->payload_len &&
+	    (pkt->len < s->payload_len ||
+	     skb_find_text(pkt->skb, pkt->skb->len - pkt->len, pkt->skb->len,
+			   r->ts) == UINT_MAX))
+		return false;
 	return true;
+}
+
+static void tf_rule_free(struct tf_rule *r)
+{
+	if (r->ts)
+		textsearch_destroy(r->ts);
+	kfree(r);
+}
+
+static void tf_rule_free_rcu(struct rcu_head *head)
+{
+	tf_rule_free(container_of(head, struct tf_rule, rcu));
+}
+
+/* A rule that a published table may still hold: after a grace period. */
+static void tf_rule_free_deferred(struct tf_rule *r)
+{
+	call_rcu(&r->rcu, tf_rule_free_rcu);
 }
 
 /*
@@ -289,6 +314,17 @@ static int tf_edit_add(struct tf_edit *e, const struct tf_rule_spec *spec)
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
+	if (spec->payload_len) {
+		r->ts = textsearch_prepare("kmp", spec->payload,
+					   spec->payload_len, GFP_KERNEL,
+					   TS_AUTOLOAD);
+		if (IS_ERR(r->ts)) {
+			int err = PTR_ERR(r->ts);
+
+			kfree(r);
+			return err;
+		}
+	}
 	r->spec = *spec;
 	r->spec.id = id;
 	r->serial = atomic64_inc_return(&tf_rule_serial);
@@ -304,7 +340,7 @@ static int tf_edit_add(struct tf_edit *e, const struct tf_rule_spec *spec)
 static void tf_edit_drop(struct tf_edit *e, u32 at)
 {
 	if (tf_fresh(e, e->rules[at]))
-		kfree(e->rules[at]);
+		tf_rule_free(e->rules[at]);
 	memmove(&e->rules[at], &e->rules[at + 1],
 		(e->nr - at - 1) * sizeof(e->rules[0]));
 	e->nr--;
@@ -447,7 +483,7 @@ int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len)
 	for (i = 0; old && i < old->nr; i++) {
 		at = tf_edit_find(&e, old->rules[i]->spec.id);
 		if (at == e.nr || e.rules[at] != old->rules[i])
-			kfree_rcu(old->rules[i], rcu);
+			tf_rule_free_deferred(old->rules[i]);
 	}
 	if (old)
 		kvfree_rcu(old, rcu);
@@ -459,7 +495,7 @@ out_abort:
 		tf_set_error(tn, 0, tf_errno_text(err));
 	for (i = 0; i < e.nr; i++)
 		if (tf_fresh(&e, e.rules[i]))
-			kfree(e.rules[i]);
+			tf_rule_free(e.rules[i]);
 out_free:
 	kvfree(e.rules);
 out_unlock:
@@ -478,6 +514,6 @@ void tf_rules_free(struct tf_net *tn)
 	if (!t)
 		return;
 	for (i = 0; i < t->nr; i++)
-		kfree_rcu(t->rules[i], rcu);
+		tf_rule_free_deferred(t->rules[i]);
 	kvfree_rcu(t, rcu);
 }

@@ -24,6 +24,8 @@
 #include "tf_parse.h"
 
 struct proc_dir_entry;
+struct sk_buff;
+struct ts_config;
 struct seq_file;
 
 struct tf_rule {
@@ -31,6 +33,7 @@ struct tf_rule {
 	u64			serial;	/* unique for the module's life */
 	atomic64_t		hits;	/* packets matched */
 	atomic64_t		acted;	/* packets the action was applied to */
+	struct ts_config	*ts;	/* payload search, if the rule has one */
 	struct rcu_head		rcu;
 };
 
@@ -79,6 +82,7 @@ struct tf_pkt {
 	u16	sport, dport;		/* host order */
 	u32	seq, ack, len;
 	u32	thoff;			/* TCP header offset in the skb */
+	struct sk_buff *skb;
 	u8	saddr[16], daddr[16];
 };
 

@@ -63,7 +63,7 @@ static const struct tf_name_bits tf_stage_names[] = {
 
 /* Words of the contract (DESIGN.md) that this version does not build yet. */
 static const char * const tf_unbuilt_keywords[] = {
-	"cookie", "payload", "payload-hex", "after", "idle",
+	"cookie", "after", "idle",
 	"every", "prob", "seed",
 };
 
@@ -230,7 +230,7 @@ static const char *tf_next_value(struct tf_parser *p, const char *key)
 enum tf_kw {
 	TF_KW_ID, TF_KW_FAMILY, TF_KW_DIR, TF_KW_SPORT, TF_KW_DPORT,
 	TF_KW_PORT, TF_KW_SADDR, TF_KW_DADDR, TF_KW_STAGE, TF_KW_ACTION,
-	TF_KW_SKIP, TF_KW_COUNT, TF_KW_NR,
+	TF_KW_SKIP, TF_KW_COUNT, TF_KW_PAYLOAD, TF_KW_PAYLOAD_HEX, TF_KW_NR,
 };
 
 static const char * const tf_kw_names[TF_KW_NR] = {
@@ -246,6 +246,8 @@ static const char * const tf_kw_names[TF_KW_NR] = {
 	[TF_KW_ACTION] = "action",
 	[TF_KW_SKIP] = "skip",
 	[TF_KW_COUNT] = "count",
+	[TF_KW_PAYLOAD] = "payload",
+	[TF_KW_PAYLOAD_HEX] = "payload-hex",
 };
 
 static int tf_parse_stage(struct tf_parser *p, const char *val, u8 *stages)
@@ -263,6 +265,50 @@ static int tf_parse_stage(struct tf_parser *p, const char *val, u8 *stages)
 	}
 	return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"", val,
 		       "stage");
+}
+
+static int tf_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "payload STRING" (as written) or "payload-hex HEX" (pairs of digits). */
+static int tf_parse_payload(struct tf_parser *p, const char *key,
+			    const char *val, bool hex, struct tf_rule_spec *r)
+{
+	size_t i, n = strlen(val);
+	int hi, lo;
+
+	if (!hex) {
+		if (!n || n > TF_PAYLOAD_MAX)
+			return tf_fail(p, -EINVAL,
+				       "invalid value \"%s\" for \"%s\" (1 to %d bytes)",
+				       val, key, TF_PAYLOAD_MAX);
+		memcpy(r->payload, val, n);
+		r->payload_len = n;
+		return 0;
+	}
+	if (!n || n % 2 || n / 2 > TF_PAYLOAD_MAX)
+		return tf_fail(p, -EINVAL,
+			       "invalid value \"%s\" for \"%s\" (1 to %d bytes as hex pairs)",
+			       val, key, TF_PAYLOAD_MAX);
+	for (i = 0; i < n; i += 2) {
+		hi = tf_hex_digit(val[i]);
+		lo = tf_hex_digit(val[i + 1]);
+		if (hi < 0 || lo < 0)
+			return tf_fail(p, -EINVAL,
+				       "invalid value \"%s\" for \"%s\"", val,
+				       key);
+		r->payload[i / 2] = hi << 4 | lo;
+	}
+	r->payload_len = n / 2;
+	return 0;
 }
 
 static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
@@ -329,6 +375,10 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 		if (!tf_parse_u32(val, 0xffffffffU, &r->count) || !r->count)
 			break;
 		return 0;
+	case TF_KW_PAYLOAD:
+		return tf_parse_payload(p, key, val, false, r);
+	case TF_KW_PAYLOAD_HEX:
+		return tf_parse_payload(p, key, val, true, r);
 	case TF_KW_NR:
 		break;
 	}
@@ -370,6 +420,9 @@ static int tf_parse_add(struct tf_parser *p, struct tf_rule_spec *r)
 
 	if (!(seen & (1U << TF_KW_ACTION)))
 		return tf_fail(p, -EINVAL, "missing \"%s\"", "action");
+	if ((seen & (1U << TF_KW_PAYLOAD)) && (seen & (1U << TF_KW_PAYLOAD_HEX)))
+		return tf_fail(p, -EINVAL,
+			       "\"payload\" and \"payload-hex\" exclude each other");
 	if (tf_family_clash(r->family, &r->saddr))
 		return tf_fail(p, -EINVAL, "\"saddr\" is not an %s address",
 			       tf_family_names[r->family]);
@@ -508,6 +561,29 @@ static void tf_put_prefix(char *buf, size_t len, size_t *off, const char *key,
 		tf_put(buf, len, off, "/%u", pfx->plen);
 }
 
+/* As "payload" if it reads back as one word, else as "payload-hex". */
+static void tf_put_payload(char *buf, size_t len, size_t *off,
+			   const struct tf_rule_spec *r)
+{
+	bool word = true;
+	unsigned int i;
+
+	if (!r->payload_len)
+		return;
+	for (i = 0; i < r->payload_len; i++)
+		if (r->payload[i] <= ' ' || r->payload[i] > '~' ||
+		    (!i && r->payload[i] == '#'))
+			word = false;
+	if (word) {
+		tf_put(buf, len, off, " payload %.*s", (int)r->payload_len,
+		       (const char *)r->payload);
+		return;
+	}
+	tf_put(buf, len, off, " payload-hex ");
+	for (i = 0; i < r->payload_len; i++)
+		tf_put(buf, len, off, "%02x", r->payload[i]);
+}
+
 int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -531,6 +607,7 @@ int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 			tf_put(buf, len, &off, " stage %s",
 			       tf_stage_names[i].name);
 	}
+	tf_put_payload(buf, len, &off, r);
 	tf_put(buf, len, &off, " action %s", tf_action_name(r->action));
 	if (r->action == TF_ACT_WINDOW)
 		tf_put(buf, len, &off, " %u", r->action_arg);

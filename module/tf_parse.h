@@ -19,6 +19,7 @@
 #define TF_RULES_MAX	65536		/* rules per namespace */
 #define TF_ID_MAX	2147483647U
 #define TF_ERR_MAX	160		/* room for one error message */
+#define TF_PAYLOAD_MAX	64		/* bytes of a payload match */
 
 enum tf_family {
 	TF_FAMILY_ANY,
@@ -75,6 +76,8 @@ struct tf_rule_spec {
 	u32 action_arg;
 	struct tf_port_range sport, dport, port;
 	struct tf_prefix saddr, daddr;
+	u8 payload_len;			/* 0: no payload match */
+	u8 payload[TF_PAYLOAD_MAX];	/* substring of the TCP payload */
 	u32 skip;			/* per flow: let the first N matches pass */
 	u32 count;			/* per flow: act at most N times, 0 = no limit */
 };

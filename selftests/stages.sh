@@ -19,6 +19,7 @@ ALL_TESTS="
 	test_stages
 	test_ipv6_prefix
 	test_port_range_either_end
+	test_payload
 "
 
 STAGES="syn synack ack data fin rst probe any"
@@ -125,6 +126,30 @@ test_port_range_either_end()
 	tcpfaultctl -n "$srv" rule list | tf_diag
 	tf_check "port ranges and single ports match the right end" \
 		sh -c "[ '$(acted "$srv" 1)' = 1 ] && [ '$(acted "$srv" 2)' = 0 ] && [ '$(acted "$srv" 3)' = 1 ] && [ '$(acted "$srv" 4)' = 0 ]"
+}
+
+# payload / payload-hex match a substring of the TCP payload: the request
+# carrying it is lost once (count 1), its retransmission gets through.
+test_payload()
+{
+	local out ok=1
+
+	tf_reset "$srv"
+	tcpfaultctl -n "$srv" rule add id 1 dir in dport "$TF_PORT" payload secret action log
+	tcpfaultctl -n "$srv" rule add id 2 dir in dport "$TF_PORT" payload-hex 474554 action log
+	tcpfaultctl -n "$srv" rule add id 3 dir in dport "$TF_PORT" payload nomatch action log
+	tcpfaultctl -n "$srv" rule add id 4 dir in dport "$TF_PORT" payload secret action drop count 1
+	out=$(ip netns exec "$cli" tf_connect --timeout 60 --send "GET /secret HTTP/1.0" \
+		10.0.1.2 "$TF_PORT" 2>&1)
+	echo "$out" | head -2 | tf_diag
+	tcpfaultctl -n "$srv" rule list | tf_diag
+	ip netns exec "$srv" cat /proc/net/tcpfault/events | grep 'verdict drop' | tf_diag
+	[ "$(tf_field "$out" errno)" = 0 ] && grep -q '200 OK' <<<"$out" || ok=0
+	[ "$(acted "$srv" 1)" = 2 ] && [ "$(acted "$srv" 2)" = 2 ] || ok=0
+	[ "$(acted "$srv" 3)" = 0 ] && [ "$(acted "$srv" 4)" = 1 ] || ok=0
+	[ "$(tf_count_events "$srv" 'len 20 verdict drop')" = 1 ] || ok=0
+	tf_check "payload, payload-hex: the request with the string is lost once, then answered" \
+		test "$ok" = 1
 }
 
 tf_require

@@ -110,6 +110,19 @@ int main(void)
 	rejects("add skip 4294967296 action drop", "invalid value \"4294967296\" for \"skip\"");
 	rejects("add id 0 action drop", "invalid value \"0\" for \"id\"");
 	rejects("add id 2147483648 action drop", "invalid value \"2147483648\" for \"id\"");
+	accepts("add dport 3306 payload GET action drop",
+		"add dport 3306 payload GET action drop");
+	accepts("add payload-hex 0a000000 action log",
+		"add payload-hex 0a000000 action log");
+	accepts("add payload-hex 474554 action log",
+		"add payload GET action log");
+	accepts("add payload-hex 2361 action log",
+		"add payload-hex 2361 action log");
+	rejects("add payload-hex 4 action log", "invalid value \"4\" for \"payload-hex\"");
+	rejects("add payload-hex zz action log", "invalid value \"zz\" for \"payload-hex\"");
+	rejects("add payload GET payload-hex 47 action log", "exclude each other");
+	rejects("add payload 01234567890123456789012345678901234567890123456789012345678901234 action log",
+		"for \"payload\" (1 to 64 bytes)");
 	rejects("add cookie yes action drop", "\"cookie\" is not supported yet");
 	rejects("add idle 900000 action drop", "\"idle\" is not supported yet");
 	rejects("add stage ack3 action drop", "stage \"ack3\" is not supported yet");

@@ -11,26 +11,7 @@
 
 #include "../model.h"
 #include "check.h"
-
-
-static struct tf_model m;
-
-static int compute(enum tf_model_kind kind, const char *kernel, const char *const *sets)
-{
-	struct tf_model_params p;
-	int ret;
-
-	ret = tf_model_params_init(&p, kernel);
-	CHECK(!ret, "params_init(%s)", kernel);
-	for (; sets && *sets; sets += 2) {
-		ret = tf_model_param_set(&p, sets[0], sets[1]);
-		if (ret)
-			return ret;
-	}
-	ret = tf_model_compute(kind, &p, &m);
-	CHECK(!ret, "compute %s: %d", kernel, ret);
-	return ret;
-}
+#include "model_compute.h"
 
 #define S(x) ((int64_t)((x) * 1e9 + 0.5))
 

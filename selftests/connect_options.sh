@@ -90,10 +90,8 @@ options()
 			'BEGIN { printf "%.3f s after the last SYN, %.3f s after the first (%.3f after connect())", (e - l) / 1e9, (e - f) / 1e9, (e - s) / 1e9 }')"
 	fi
 	tcpfaultctl model syn "${model[@]}" | tail -n 2 | sed 's/^/# model: /'
-	echo "# tcpfaultctl -n $srv timeline --model syn --end $end ${model[*]}"
 	if [ -n "$end" ] && [ -n "$last" ]; then
-		tcpfaultctl -n "$srv" timeline --model syn --end "$end" "${model[@]}" 2>&1 | tf_diag
-		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+		tf_timeline "$srv" --model syn --end "$end" "${model[@]}" || ok=0
 	else
 		ok=0
 	fi

@@ -124,10 +124,8 @@ data_timeout()
 		echo "# measured: ETIMEDOUT $(awk -v e="$end" -v l="$last" -v s="$start" \
 			'BEGIN { printf "%.3f s after the last retransmission, %.3f s after send()", (e - l) / 1e9, (e - s) / 1e9 }')"
 	fi
-	echo "# tcpfaultctl -n $rule_ns timeline --model data --end $end ${model[*]}"
 	if [ -n "$end" ]; then
-		tcpfaultctl -n "$rule_ns" timeline --model data --end "$end" "${model[@]}" 2>&1 | tf_diag
-		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+		tf_timeline "$rule_ns" --model data --end "$end" "${model[@]}" || ok=0
 	else
 		ok=0
 	fi

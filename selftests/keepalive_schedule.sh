@@ -97,10 +97,8 @@ ka_case()
 			"ETIMEDOUT $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after SO_KEEPALIVE"
 		# shellcheck disable=SC2206
 		model=(--kernel "$TF_RELEASE" $margs)
-		echo "# tcpfaultctl -n $rule_ns timeline --model keepalive --start $start --end $end ${model[*]}"
-		tcpfaultctl -n "$rule_ns" timeline --model keepalive --start "$start" --end "$end" \
-			"${model[@]}" 2>&1 | tf_diag
-		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+		tf_timeline "$rule_ns" --model keepalive --start "$start" --end "$end" \
+			"${model[@]}" || ok=0
 	else
 		ok=0
 	fi

@@ -126,9 +126,7 @@ orphan_fin()
 	else
 		ok=0
 	fi
-	echo "# tcpfaultctl -n $rule_ns timeline --model fin ${model[*]}"
-	tcpfaultctl -n "$rule_ns" timeline --model fin "${model[@]}" 2>&1 | tf_diag
-	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+	tf_timeline "$rule_ns" --model fin "${model[@]}" || ok=0
 	tcpfaultctl -n "$rule_ns" rule flush
 
 	if [ "$ok" -eq 1 ]; then

@@ -102,10 +102,8 @@ syn_timeout()
 		echo "# measured: SYN gaps$gaps s; ETIMEDOUT $(awk -v e="$end" -v l="$last" -v s="$start" \
 			'BEGIN { printf "%.3f s after the last SYN, %.3f s after connect()", (e - l) / 1e9, (e - s) / 1e9 }')"
 	fi
-	echo "# tcpfaultctl -n $rule_ns timeline --model syn --end $end ${model[*]}"
 	if [ -n "$end" ]; then
-		tcpfaultctl -n "$rule_ns" timeline --model syn --end "$end" "${model[@]}" 2>&1 | tf_diag
-		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+		tf_timeline "$rule_ns" --model syn --end "$end" "${model[@]}" || ok=0
 	else
 		ok=0
 	fi

@@ -183,9 +183,7 @@ free_running()
 	     "TCPTimeouts +$((to1 - to0)) (model $want: one per retransmission and the drop)"
 	[ "$n" = "$want" ] || ok=0
 	[ $((to1 - to0)) = "$want" ] || ok=0
-	echo "# tcpfaultctl -n $srv timeline --model synack --kernel $TF_RELEASE $*"
-	tcpfaultctl -n "$srv" timeline --model synack --kernel "$TF_RELEASE" "$@" 2>&1 | tf_diag
-	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+	tf_timeline "$srv" --model synack --kernel "$TF_RELEASE" "$@" || ok=0
 	[ -n "$last" ] || ok=0
 	tf_reset "$cli"
 	tf_reset "$srv"

@@ -205,3 +205,19 @@ tf_probe_gaps()
 			printf " %.3f", ($2 - s) / 1e9; s = $2; n++ }
 			END { printf " (%d probes)", n }'
 }
+
+# tf_timeline NS ARGS...: `tcpfaultctl [-n NS] timeline ARGS...` ("-" for
+# NS: the current namespace), the command and its table as diagnostics;
+# false when a gap or the give-up falls outside the model.
+tf_timeline()
+{
+	local ns=$1 nsopt=()
+
+	shift
+	[ "$ns" = - ] || nsopt=(-n "$ns")
+	echo "# tcpfaultctl ${nsopt[*]} timeline $*"
+	tcpfaultctl "${nsopt[@]}" timeline "$@" 2>&1 | tf_diag
+	[ "${PIPESTATUS[0]}" -eq 0 ] && return 0
+	echo "# timeline: outside the model"
+	return 1
+}

@@ -111,9 +111,8 @@ zw_case()
 		echo "# tcpfaultctl -n $rule_ns timeline --model probe --start $start ${endarg[*]} ${model[*]}"
 		ip netns exec "$rule_ns" cat /proc/net/tcpfault/events |
 			awk -v d="$dir" '$6 == d && $14 == "A" && $20 == 0' >"/tmp/tf_zw_events.$$"
-		tcpfaultctl timeline --from-file "/tmp/tf_zw_events.$$" --model probe \
-			--start "$start" "${endarg[@]}" "${model[@]}" 2>&1 | tf_diag
-		[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "# timeline: outside the model"; ok=0; }
+		tf_timeline - --from-file "/tmp/tf_zw_events.$$" --model probe \
+			--start "$start" "${endarg[@]}" "${model[@]}" || ok=0
 		rm -f "/tmp/tf_zw_events.$$"
 	else
 		ok=0

@@ -2,14 +2,16 @@
 /*
  * Per-flow state, kept only for flows a rule matched: the flow's number
  * (shown in events, one for both directions of a 4-tuple and stable across
- * retransmitted SYNs) and, per rule, how many of its packets matched, which
- * is what "skip N" and "count N" count.
+ * retransmitted SYNs), per rule how many of its packets matched, which is
+ * what "skip N" and "count N" count, and for "after" rules when the flow
+ * was established.
  *
  * Memory is bounded by the max_flows parameter: the least recently used
  * flow makes room, and flows idle longer than flow_timeout seconds go
  * first.  Evictions are counted in stats.
  */
 #include <linux/jhash.h>
+#include <linux/ktime.h>
 #include <linux/slab.h>
 
 #include "tf.h"
@@ -31,6 +33,7 @@ struct tf_flow {
 	struct tf_flow_key	key;
 	u32			id;
 	unsigned long		last_used;	/* jiffies */
+	u64			established;	/* ns, 0 = not yet */
 	u8			next_slot;
 	struct {
 		u64 serial;		/* tf_rule.serial, 0 = free */
@@ -127,6 +130,48 @@ static struct tf_flow *tf_flow_get(struct tf_flows *fl,
 	return f;
 }
 
+/* The flow of @pkt, made the most recently used; NULL if none can be kept. */
+static struct tf_flow *tf_flow_use(struct tf_flows *fl,
+				   const struct tf_pkt *pkt)
+{
+	struct tf_flow_key k;
+	struct tf_flow *f;
+
+	tf_flow_key(pkt, &k);
+	f = tf_flow_get(fl, &k);
+	if (f) {
+		f->last_used = jiffies;
+		list_move_tail(&f->lru, &fl->lru);
+	}
+	return f;
+}
+
+/*
+ * Whether the flow of @pkt has been established for @ms.  A flow is
+ * established by its first packet without SYN (the handshake's last ACK,
+ * or the first one seen of a flow older than the rule), which itself is
+ * not "after"; a SYN starts the flow over.
+ */
+bool tf_flow_after(struct tf_flows *fl, const struct tf_pkt *pkt, u32 ms)
+{
+	u64 now = ktime_get_ns();
+	struct tf_flow *f;
+	bool after = false;
+
+	spin_lock_bh(&fl->lock);
+	f = tf_flow_use(fl, pkt);
+	if (f) {
+		if (pkt->flags & TF_FLAG_SYN)
+			f->established = 0;
+		else if (!f->established)
+			f->established = now;
+		else
+			after = now - f->established >= (u64)ms * NSEC_PER_MSEC;
+	}
+	spin_unlock_bh(&fl->lock);
+	return after;
+}
+
 /* Per-flow matches of @r, counting this one; 1 if no state can be kept. */
 static u32 tf_flow_count_match(struct tf_flow *f, const struct tf_rule *r)
 {
@@ -155,19 +200,13 @@ bool tf_flow_account(struct tf_flows *fl, const struct tf_pkt *pkt,
 		     const struct tf_rule *r, u32 *flow_id)
 {
 	const struct tf_rule_spec *s = &r->spec;
-	struct tf_flow_key k;
 	struct tf_flow *f;
 	u32 n = 1;
 
-	tf_flow_key(pkt, &k);
 	spin_lock_bh(&fl->lock);
-	f = tf_flow_get(fl, &k);
-	if (f) {
-		f->last_used = jiffies;
-		list_move_tail(&f->lru, &fl->lru);
-		if (s->skip || s->count)
-			n = tf_flow_count_match(f, r);
-	}
+	f = tf_flow_use(fl, pkt);
+	if (f && (s->skip || s->count))
+		n = tf_flow_count_match(f, r);
 	*flow_id = f ? f->id : 0;
 	spin_unlock_bh(&fl->lock);
 

@@ -20,6 +20,8 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
@@ -95,10 +97,26 @@ static bool tf_pkt_parse(struct sk_buff *skb, u8 pf, struct tf_pkt *pkt)
 		pkt->stages |= TF_STAGE_FIN;
 	if (pkt->len && !th->syn)
 		pkt->stages |= TF_STAGE_DATA;
+	/* Whether it ends a handshake is asked only if a rule cares. */
 	if (!pkt->stages && th->ack)
-		pkt->stages |= TF_STAGE_ACK;
+		pkt->stages |= TF_STAGE_ACK | TF_STAGE_ACK3;
 	pkt->thoff = thoff;
 	return true;
+}
+
+/*
+ * The TCP socket the kernel attached to the packet, if any: on the way out
+ * the sender's; on the way in the one early demux found.  Not the SOCK_RAW
+ * control sockets that send RSTs and TIME-WAIT ACKs.
+ */
+static struct sock *tf_pkt_tcp_sock(const struct sk_buff *skb)
+{
+	struct sock *sk = skb_to_full_sk(skb);
+
+	if (!sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
+	    sk->sk_type != SOCK_STREAM)
+		return NULL;
+	return sk;
 }
 
 /*
@@ -115,10 +133,8 @@ static bool tf_pkt_is_probe(const struct sk_buff *skb, const struct tf_pkt *pkt)
 	if (pkt->len > 1 || !(pkt->flags & TF_FLAG_ACK) ||
 	    (pkt->flags & (TF_FLAG_SYN | TF_FLAG_FIN | TF_FLAG_RST)))
 		return false;
-	/* Not the SOCK_RAW control sockets that send RSTs and TW ACKs. */
-	sk = skb_to_full_sk(skb);
-	if (!sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
-	    sk->sk_type != SOCK_STREAM)
+	sk = tf_pkt_tcp_sock(skb);
+	if (!sk)
 		return false;
 	tp = tcp_sk(sk);
 	if (pkt->dir == TF_DIR_OUT)
@@ -126,6 +142,118 @@ static bool tf_pkt_is_probe(const struct sk_buff *skb, const struct tf_pkt *pkt)
 	if (pkt->dir == TF_DIR_IN)
 		return pkt->seq == READ_ONCE(tp->rcv_nxt) - 1;
 	return false;
+}
+
+/*
+ * The socket TCP will hand an incoming segment to, if it is not a listener
+ * (a reference is held: sock_gen_put()), else the listener (RCU only) in
+ * *@lsk.  The same lookups tcp_v4_rcv()/tcp_v6_rcv() make.
+ */
+static struct sock *tf_pkt_lookup_in(const struct tf_pkt *pkt,
+				     struct sock **lsk)
+{
+	struct inet_hashinfo *h = pkt->net->ipv4.tcp_death_row.hashinfo;
+	__be16 sport = htons(pkt->sport);
+	struct sock *sk;
+
+	*lsk = NULL;
+	if (pkt->family == TF_FAMILY_IPV4) {
+		__be32 saddr, daddr;
+
+		memcpy(&saddr, pkt->saddr, sizeof(saddr));
+		memcpy(&daddr, pkt->daddr, sizeof(daddr));
+		sk = __inet_lookup_established(pkt->net, h, saddr, sport, daddr,
+					       pkt->dport, pkt->ifindex, 0);
+		if (!sk)
+			*lsk = __inet_lookup_listener(pkt->net, h, NULL, 0,
+						      saddr, sport, daddr,
+						      pkt->dport,
+						      pkt->ifindex, 0);
+		return sk;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct in6_addr saddr, daddr;
+
+		memcpy(&saddr, pkt->saddr, sizeof(saddr));
+		memcpy(&daddr, pkt->daddr, sizeof(daddr));
+		sk = __inet6_lookup_established(pkt->net, h, &saddr, sport,
+						&daddr, pkt->dport,
+						pkt->ifindex, 0);
+		if (!sk)
+			*lsk = inet6_lookup_listener(pkt->net, h, NULL, 0,
+						     &saddr, sport, &daddr,
+						     pkt->dport,
+						     pkt->ifindex, 0);
+		return sk;
+	}
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * On the server's input, an ACK ends a handshake if TCP will take it so:
+ * a request socket waits for it (cookie no), or only the listener exists
+ * and will check it as a SYN cookie (cookie yes) - cookies are on and were
+ * sent lately, the test of cookie_v4_check().  Without either, TCP answers
+ * it with a RST, or it belongs to an established socket.
+ */
+static bool tf_ack3_in(struct tf_pkt *pkt)
+{
+	struct sock *sk, *lsk;
+	bool ack3;
+
+	sk = tf_pkt_lookup_in(pkt, &lsk);
+	if (sk) {
+		ack3 = sk->sk_state == TCP_NEW_SYN_RECV;
+		sock_gen_put(sk);
+		pkt->cookie = ack3 ? TF_COOKIE_NO : TF_COOKIE_ANY;
+		return ack3;
+	}
+	if (!lsk || !READ_ONCE(pkt->net->ipv4.sysctl_tcp_syncookies) ||
+	    tcp_synq_no_recent_overflow(lsk))
+		return false;
+	pkt->cookie = TF_COOKIE_YES;
+	return true;
+}
+
+/*
+ * On the client's output, the ACK of a socket that has received nothing
+ * but the peer's SYN: the one answering the SYN-ACK, and those answering
+ * its retransmissions.
+ */
+static bool tf_ack3_out(const struct tf_pkt *pkt)
+{
+	const struct tcp_sock *tp;
+	struct sock *sk;
+
+	sk = tf_pkt_tcp_sock(pkt->skb);
+	if (!sk)
+		return false;
+	tp = tcp_sk(sk);
+	return pkt->ack == READ_ONCE(tp->rcv_nxt) &&
+	       !READ_ONCE(tp->bytes_received) &&
+	       !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/*
+ * Decides whether a pure ACK is stage ack3 or ack (and its cookie).  Costs
+ * a socket lookup, so it is done only for a rule that asks.  A forwarded
+ * ACK has no socket to ask: it is an ack.
+ */
+void tf_pkt_classify_ack(struct tf_pkt *pkt)
+{
+	bool ack3 = false;
+
+	if (pkt->ack_known)
+		return;
+	pkt->ack_known = true;
+	if (pkt->dir == TF_DIR_IN)
+		ack3 = tf_ack3_in(pkt);
+	else if (pkt->dir == TF_DIR_OUT)
+		ack3 = tf_ack3_out(pkt);
+	pkt->stages = ack3 ? TF_STAGE_ACK3 : TF_STAGE_ACK;
 }
 
 /* Rewrites the advertised window; the checksum stays valid. */
@@ -147,7 +275,7 @@ static bool tf_set_window(struct sk_buff *skb, const struct tf_pkt *pkt,
 struct tf_decision {
 	struct tf_net		*tn;
 	struct sk_buff		*skb;
-	const struct tf_pkt	*pkt;
+	struct tf_pkt		*pkt;
 	bool			drop;
 };
 
@@ -157,6 +285,11 @@ static bool tf_try_rule(struct tf_rule *r, void *arg)
 	struct tf_net *tn = d->tn;
 	u32 flow_id;
 
+	/* "after" follows every packet of its flows, whatever it matches. */
+	if (r->spec.after_set &&
+	    (!tf_rule_matches_flow(r, d->pkt) ||
+	     !tf_flow_after(&tn->flows, d->pkt, r->spec.after)))
+		return true;
 	if (!tf_rule_matches(r, d->pkt))
 		return true;
 	atomic64_inc(&r->hits);
@@ -201,6 +334,8 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	pkt.dir = dir;
 	pkt.skb = skb;
+	pkt.net = state->net;
+	pkt.ifindex = state->in ? state->in->ifindex : 0;
 	/* A probe is a stage of its own, not an ack nor data. */
 	if (tf_pkt_is_probe(skb, &pkt))
 		pkt.stages = TF_STAGE_PROBE;

@@ -41,14 +41,11 @@ static bool tf_single_port(const struct tf_port_range *r)
 	return r->set && r->lo == r->hi;
 }
 
-bool tf_rule_matches(const struct tf_rule *r, const struct tf_pkt *pkt)
+/* The addresses and ports: which flows the rule is about. */
+bool tf_rule_matches_flow(const struct tf_rule *r, const struct tf_pkt *pkt)
 {
 	const struct tf_rule_spec *s = &r->spec;
 
-	if (!(s->stages & pkt->stages))
-		return false;
-	if (s->dir && s->dir != pkt->dir)
-		return false;
 	if (s->family && s->family != pkt->family)
 		return false;
 	if (!tf_ports_in(&s->sport, pkt->sport) ||
@@ -60,6 +57,41 @@ bool tf_rule_matches(const struct tf_rule *r, const struct tf_pkt *pkt)
 	if (s->saddr.family && !tf_prefix_match(&s->saddr, pkt->saddr))
 		return false;
 	if (s->daddr.family && !tf_prefix_match(&s->daddr, pkt->daddr))
+		return false;
+	return true;
+}
+
+/*
+ * Whether the rule must know if a pure ACK completes a handshake: it names
+ * ack3 or ack (not both), or the cookie, or "after" (which never matches
+ * the ACK that ends the handshake).
+ */
+static bool tf_rule_needs_ack3(const struct tf_rule_spec *s)
+{
+	u8 both = TF_STAGE_ACK | TF_STAGE_ACK3;
+
+	return (s->stages & both) != both || s->cookie || s->after_set;
+}
+
+/* The rest: direction, stage, cookie, payload.  @pkt may learn its ack3. */
+bool tf_rule_matches(const struct tf_rule *r, struct tf_pkt *pkt)
+{
+	const struct tf_rule_spec *s = &r->spec;
+
+	if (!(s->stages & pkt->stages))
+		return false;
+	if (s->dir && s->dir != pkt->dir)
+		return false;
+	if (!tf_rule_matches_flow(r, pkt))
+		return false;
+	if ((pkt->stages & TF_STAGE_ACK3) && tf_rule_needs_ack3(s)) {
+		tf_pkt_classify_ack(pkt);
+		if (!(s->stages & pkt->stages))
+			return false;
+		if (s->after_set && (pkt->stages & TF_STAGE_ACK3))
+			return false;
+	}
+	if (s->cookie && s->cookie != pkt->cookie)
 		return false;
 	/* Last: the only test that reads the payload. */
 	if (s->payload_len &&
@@ -225,7 +257,8 @@ static struct tf_table *tf_table_build(struct tf_rule **rules, u32 nr)
 		const struct tf_rule_spec *s = &rules[i]->spec;
 
 		t->rules[i] = rules[i];
-		t->dirs |= s->dir ? BIT(s->dir) :
+		/* "after" watches its flows' handshakes from every side. */
+		t->dirs |= s->dir && !s->after_set ? BIT(s->dir) :
 			   BIT(TF_DIR_IN) | BIT(TF_DIR_OUT) | BIT(TF_DIR_FWD);
 		n = tf_rule_keys(s, keys);
 		if (!n)
@@ -290,8 +323,10 @@ static int tf_edit_add(struct tf_edit *e, const struct tf_rule_spec *spec)
 	if (e->nr >= TF_RULES_MAX)
 		return -ENOSPC;
 	if (!id) {
-		id = e->nr ? e->rules[e->nr - 1]->spec.id + 1 : 1;
-		if (id > TF_ID_MAX)
+		/* After the highest id, leaving the presets' block alone. */
+		at = tf_edit_find(e, TF_ID_PRESET);
+		id = at ? e->rules[at - 1]->spec.id + 1 : 1;
+		if (id >= TF_ID_PRESET)
 			return -ENOSPC;
 	}
 	at = tf_edit_find(e, id);
@@ -363,6 +398,8 @@ static int tf_edit_apply(struct tf_edit *e, const struct tf_cmd *cmd)
 		while (e->nr)
 			tf_edit_drop(e, e->nr - 1);
 		return 0;
+	case TF_OP_KILL:
+		return -EOPNOTSUPP;
 	case TF_OP_NONE:
 		return 0;
 	}
@@ -386,6 +423,8 @@ static const char *tf_errno_text(int err)
 		return "no rule with this id";
 	case -ENOMEM:
 		return "out of memory";
+	case -EOPNOTSUPP:
+		return "\"kill\" is not supported yet";
 	}
 	return "invalid command";
 }

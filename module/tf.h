@@ -82,6 +82,10 @@ struct tf_pkt {
 	u16	sport, dport;		/* host order */
 	u32	seq, ack, len;
 	u32	thoff;			/* TCP header offset in the skb */
+	u8	cookie;			/* TF_COOKIE_*, once ack_known */
+	bool	ack_known;		/* ACK or ACK3 decided (pure ACKs) */
+	int	ifindex;		/* input device, for socket lookups */
+	struct net *net;
 	struct sk_buff *skb;
 	u8	saddr[16], daddr[16];
 };
@@ -142,13 +146,15 @@ static inline struct tf_net *tf_net(const struct net *net)
 }
 
 /* hooks.c */
+void tf_pkt_classify_ack(struct tf_pkt *pkt);
 int tf_hooks_register(struct net *net);
 void tf_hooks_unregister(struct net *net);
 
 /* rules.c */
 int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len);
 void tf_rules_free(struct tf_net *tn);
-bool tf_rule_matches(const struct tf_rule *r, const struct tf_pkt *pkt);
+bool tf_rule_matches_flow(const struct tf_rule *r, const struct tf_pkt *pkt);
+bool tf_rule_matches(const struct tf_rule *r, struct tf_pkt *pkt);
 typedef bool (*tf_rule_fn)(struct tf_rule *r, void *arg);
 void tf_table_walk(const struct tf_table *t, const struct tf_pkt *pkt,
 		   tf_rule_fn fn, void *arg);
@@ -158,6 +164,7 @@ int tf_flows_init(struct tf_flows *fl);
 void tf_flows_exit(struct tf_flows *fl);
 bool tf_flow_account(struct tf_flows *fl, const struct tf_pkt *pkt,
 		     const struct tf_rule *r, u32 *flow_id);
+bool tf_flow_after(struct tf_flows *fl, const struct tf_pkt *pkt, u32 ms);
 
 /* events.c */
 int tf_ring_alloc(struct tf_ring *ring);

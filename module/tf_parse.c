@@ -52,7 +52,7 @@ struct tf_name_bits {
 static const struct tf_name_bits tf_stage_names[] = {
 	{ "syn",	TF_STAGE_SYN,		true },
 	{ "synack",	TF_STAGE_SYNACK,	true },
-	{ "ack3",	TF_STAGE_ACK3,		false },
+	{ "ack3",	TF_STAGE_ACK3,		true },
 	{ "ack",	TF_STAGE_ACK,		true },
 	{ "data",	TF_STAGE_DATA,		true },
 	{ "probe",	TF_STAGE_PROBE,		true },
@@ -63,8 +63,17 @@ static const struct tf_name_bits tf_stage_names[] = {
 
 /* Words of the contract (DESIGN.md) that this version does not build yet. */
 static const char * const tf_unbuilt_keywords[] = {
-	"cookie", "after", "idle",
-	"every", "prob", "seed",
+	"idle", "every", "prob", "seed",
+};
+
+static const char * const tf_cookie_names[] = {
+	[TF_COOKIE_YES] = "yes",
+	[TF_COOKIE_NO] = "no",
+};
+
+static const char * const tf_kill_how_names[] = {
+	[TF_KILL_RST] = "rst",
+	[TF_KILL_FIN] = "fin",
 };
 
 static const char * const tf_unbuilt_actions[] = {
@@ -230,8 +239,15 @@ static const char *tf_next_value(struct tf_parser *p, const char *key)
 enum tf_kw {
 	TF_KW_ID, TF_KW_FAMILY, TF_KW_DIR, TF_KW_SPORT, TF_KW_DPORT,
 	TF_KW_PORT, TF_KW_SADDR, TF_KW_DADDR, TF_KW_STAGE, TF_KW_ACTION,
-	TF_KW_SKIP, TF_KW_COUNT, TF_KW_PAYLOAD, TF_KW_PAYLOAD_HEX, TF_KW_NR,
+	TF_KW_SKIP, TF_KW_COUNT, TF_KW_PAYLOAD, TF_KW_PAYLOAD_HEX, TF_KW_COOKIE,
+	TF_KW_AFTER, TF_KW_HOW, TF_KW_NR,
 };
+
+#define TF_KW(kw)	(1U << TF_KW_##kw)
+
+/* What "kill" takes: which sockets (by address and port), and how. */
+#define TF_KW_KILL	(TF_KW(FAMILY) | TF_KW(SPORT) | TF_KW(DPORT) | \
+			 TF_KW(PORT) | TF_KW(SADDR) | TF_KW(DADDR) | TF_KW(HOW))
 
 static const char * const tf_kw_names[TF_KW_NR] = {
 	[TF_KW_ID] = "id",
@@ -248,6 +264,9 @@ static const char * const tf_kw_names[TF_KW_NR] = {
 	[TF_KW_COUNT] = "count",
 	[TF_KW_PAYLOAD] = "payload",
 	[TF_KW_PAYLOAD_HEX] = "payload-hex",
+	[TF_KW_COOKIE] = "cookie",
+	[TF_KW_AFTER] = "after",
+	[TF_KW_HOW] = "how",
 };
 
 static int tf_parse_stage(struct tf_parser *p, const char *val, u8 *stages)
@@ -312,8 +331,9 @@ static int tf_parse_payload(struct tf_parser *p, const char *key,
 }
 
 static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
-		       struct tf_rule_spec *r)
+		       struct tf_cmd *cmd)
 {
+	struct tf_rule_spec *r = &cmd->rule;
 	const char *val = tf_next_value(p, key);
 	int v;
 
@@ -379,24 +399,36 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 		return tf_parse_payload(p, key, val, false, r);
 	case TF_KW_PAYLOAD_HEX:
 		return tf_parse_payload(p, key, val, true, r);
+	case TF_KW_COOKIE:
+		v = tf_lookup(tf_cookie_names, ARRAY_SIZE(tf_cookie_names), val);
+		if (v < 0)
+			break;
+		r->cookie = v;
+		return 0;
+	case TF_KW_AFTER:
+		if (!tf_parse_u32(val, TF_AFTER_MAX, &r->after))
+			break;
+		r->after_set = true;
+		return 0;
+	case TF_KW_HOW:
+		v = tf_lookup(tf_kill_how_names, ARRAY_SIZE(tf_kill_how_names),
+			      val);
+		if (v < 0)
+			break;
+		cmd->how = v;
+		return 0;
 	case TF_KW_NR:
 		break;
 	}
 	return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"", val, key);
 }
 
-static bool tf_family_clash(u8 family, const struct tf_prefix *pfx)
+/* The MATCH... part of "add" and "kill"; @allowed: TF_KW() bits. */
+static int tf_parse_words(struct tf_parser *p, struct tf_cmd *cmd,
+			  const char *verb, unsigned int allowed,
+			  unsigned int *seen)
 {
-	return pfx->family && family && pfx->family != family;
-}
-
-static int tf_parse_add(struct tf_parser *p, struct tf_rule_spec *r)
-{
-	unsigned int seen = 0;
 	int ret;
-
-	memset(r, 0, sizeof(*r));
-	r->stages = TF_STAGE_ANY;
 
 	while (p->pos < p->nwords) {
 		const char *key = p->words[p->pos++];
@@ -410,19 +442,28 @@ static int tf_parse_add(struct tf_parser *p, struct tf_rule_spec *r)
 					       "\"%s\" is not supported yet", key);
 			return tf_fail(p, -EINVAL, "unknown keyword \"%s\"", key);
 		}
-		if (seen & (1U << kw))
+		if (!(allowed & (1U << kw)))
+			return tf_fail(p, -EINVAL,
+				       "\"%s\" does not apply to \"%s\"", key,
+				       verb);
+		if (*seen & (1U << kw))
 			return tf_fail(p, -EINVAL, "duplicate keyword \"%s\"", key);
-		seen |= 1U << kw;
-		ret = tf_parse_kw(p, kw, key, r);
+		*seen |= 1U << kw;
+		ret = tf_parse_kw(p, kw, key, cmd);
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
 
-	if (!(seen & (1U << TF_KW_ACTION)))
-		return tf_fail(p, -EINVAL, "missing \"%s\"", "action");
-	if ((seen & (1U << TF_KW_PAYLOAD)) && (seen & (1U << TF_KW_PAYLOAD_HEX)))
-		return tf_fail(p, -EINVAL,
-			       "\"payload\" and \"payload-hex\" exclude each other");
+static bool tf_family_clash(u8 family, const struct tf_prefix *pfx)
+{
+	return pfx->family && family && pfx->family != family;
+}
+
+/* Address families must agree; an address implies its family. */
+static int tf_check_family(struct tf_parser *p, struct tf_rule_spec *r)
+{
 	if (tf_family_clash(r->family, &r->saddr))
 		return tf_fail(p, -EINVAL, "\"saddr\" is not an %s address",
 			       tf_family_names[r->family]);
@@ -435,6 +476,50 @@ static int tf_parse_add(struct tf_parser *p, struct tf_rule_spec *r)
 	if (!r->family)
 		r->family = r->saddr.family ? r->saddr.family : r->daddr.family;
 	return 0;
+}
+
+static int tf_parse_add(struct tf_parser *p, struct tf_cmd *cmd)
+{
+	struct tf_rule_spec *r = &cmd->rule;
+	unsigned int seen = 0;
+	int ret;
+
+	r->stages = TF_STAGE_ANY;
+	ret = tf_parse_words(p, cmd, "add", ~TF_KW(HOW), &seen);
+	if (ret)
+		return ret;
+
+	if (!(seen & TF_KW(ACTION)))
+		return tf_fail(p, -EINVAL, "missing \"%s\"", "action");
+	if ((seen & TF_KW(PAYLOAD)) && (seen & TF_KW(PAYLOAD_HEX)))
+		return tf_fail(p, -EINVAL,
+			       "\"payload\" and \"payload-hex\" exclude each other");
+	/* Only the server's input knows whether a request socket exists. */
+	if (r->cookie && r->stages != TF_STAGE_ACK3)
+		return tf_fail(p, -EINVAL,
+			       "\"cookie\" needs \"stage ack3\"");
+	if (r->cookie && r->dir && r->dir != TF_DIR_IN)
+		return tf_fail(p, -EINVAL,
+			       "\"cookie\" is told on the server's input: \"dir in\"");
+	/* A handshake's last ACK is never "after" the handshake. */
+	if (r->after_set && r->stages == TF_STAGE_ACK3)
+		return tf_fail(p, -EINVAL,
+			       "\"after\" and \"stage ack3\" exclude each other");
+	return tf_check_family(p, r);
+}
+
+static int tf_parse_kill(struct tf_parser *p, struct tf_cmd *cmd)
+{
+	unsigned int seen = 0;
+	int ret;
+
+	ret = tf_parse_words(p, cmd, "kill", TF_KW_KILL, &seen);
+	if (ret)
+		return ret;
+	if (!(seen & ~TF_KW(HOW)))
+		return tf_fail(p, -EINVAL,
+			       "\"kill\" needs a port or an address to match");
+	return tf_check_family(p, &cmd->rule);
 }
 
 int tf_parse_line(char *line, struct tf_cmd *cmd, char *err, size_t errlen)
@@ -475,7 +560,11 @@ int tf_parse_line(char *line, struct tf_cmd *cmd, char *err, size_t errlen)
 	verb = words[p.pos++];
 	if (!strcmp(verb, "add")) {
 		cmd->op = TF_OP_ADD;
-		return tf_parse_add(&p, &cmd->rule);
+		return tf_parse_add(&p, cmd);
+	}
+	if (!strcmp(verb, "kill")) {
+		cmd->op = TF_OP_KILL;
+		return tf_parse_kill(&p, cmd);
 	}
 	if (!strcmp(verb, "del")) {
 		const char *val = tf_next_value(&p, "del");
@@ -489,8 +578,6 @@ int tf_parse_line(char *line, struct tf_cmd *cmd, char *err, size_t errlen)
 		cmd->op = TF_OP_DEL;
 	} else if (!strcmp(verb, "flush")) {
 		cmd->op = TF_OP_FLUSH;
-	} else if (!strcmp(verb, "kill")) {
-		return tf_fail(&p, -EINVAL, "\"%s\" is not supported yet", verb);
 	} else {
 		return tf_fail(&p, -EINVAL, "unknown command \"%s\"", verb);
 	}
@@ -505,6 +592,11 @@ const char *tf_action_name(unsigned int action)
 	if (action < TF_ACT_MAX && tf_action_names[action])
 		return tf_action_names[action];
 	return "?";
+}
+
+const char *tf_kill_how_name(unsigned int how)
+{
+	return how <= TF_KILL_FIN ? tf_kill_how_names[how] : "?";
 }
 
 const char *tf_dir_name(unsigned int dir)
@@ -584,30 +676,42 @@ static void tf_put_payload(char *buf, size_t len, size_t *off,
 		tf_put(buf, len, off, "%02x", r->payload[i]);
 }
 
+/* The MATCH... words of @r, each with a leading blank. */
+static void tf_put_match(char *buf, size_t len, size_t *off,
+			 const struct tf_rule_spec *r)
+{
+	unsigned int i;
+
+	if (r->family)
+		tf_put(buf, len, off, " family %s", tf_family_names[r->family]);
+	if (r->dir)
+		tf_put(buf, len, off, " dir %s", tf_dir_name(r->dir));
+	tf_put_ports(buf, len, off, "sport", &r->sport);
+	tf_put_ports(buf, len, off, "dport", &r->dport);
+	tf_put_ports(buf, len, off, "port", &r->port);
+	tf_put_prefix(buf, len, off, "saddr", &r->saddr);
+	tf_put_prefix(buf, len, off, "daddr", &r->daddr);
+	for (i = 0; i < ARRAY_SIZE(tf_stage_names); i++) {
+		if (r->stages != TF_STAGE_ANY &&
+		    r->stages == tf_stage_names[i].bits)
+			tf_put(buf, len, off, " stage %s",
+			       tf_stage_names[i].name);
+	}
+	if (r->cookie)
+		tf_put(buf, len, off, " cookie %s", tf_cookie_names[r->cookie]);
+	tf_put_payload(buf, len, off, r);
+	if (r->after_set)
+		tf_put(buf, len, off, " after %u", r->after);
+}
+
 int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 {
 	size_t off = 0;
-	unsigned int i;
 
 	tf_put(buf, len, &off, "add");
 	if (r->id)
 		tf_put(buf, len, &off, " id %u", r->id);
-	if (r->family)
-		tf_put(buf, len, &off, " family %s", tf_family_names[r->family]);
-	if (r->dir)
-		tf_put(buf, len, &off, " dir %s", tf_dir_name(r->dir));
-	tf_put_ports(buf, len, &off, "sport", &r->sport);
-	tf_put_ports(buf, len, &off, "dport", &r->dport);
-	tf_put_ports(buf, len, &off, "port", &r->port);
-	tf_put_prefix(buf, len, &off, "saddr", &r->saddr);
-	tf_put_prefix(buf, len, &off, "daddr", &r->daddr);
-	for (i = 0; i < ARRAY_SIZE(tf_stage_names); i++) {
-		if (r->stages != TF_STAGE_ANY &&
-		    r->stages == tf_stage_names[i].bits)
-			tf_put(buf, len, &off, " stage %s",
-			       tf_stage_names[i].name);
-	}
-	tf_put_payload(buf, len, &off, r);
+	tf_put_match(buf, len, &off, r);
 	tf_put(buf, len, &off, " action %s", tf_action_name(r->action));
 	if (r->action == TF_ACT_WINDOW)
 		tf_put(buf, len, &off, " %u", r->action_arg);
@@ -615,5 +719,18 @@ int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 		tf_put(buf, len, &off, " skip %u", r->skip);
 	if (r->count)
 		tf_put(buf, len, &off, " count %u", r->count);
+	return off < len ? (int)off : -ENOSPC;
+}
+
+int tf_format_kill(const struct tf_cmd *cmd, char *buf, size_t len)
+{
+	struct tf_rule_spec match = cmd->rule;
+	size_t off = 0;
+
+	/* Every stage: "kill" has none, and tf_put_match prints no "any". */
+	match.stages = TF_STAGE_ANY;
+	tf_put(buf, len, &off, "kill");
+	tf_put_match(buf, len, &off, &match);
+	tf_put(buf, len, &off, " how %s", tf_kill_how_name(cmd->how));
 	return off < len ? (int)off : -ENOSPC;
 }

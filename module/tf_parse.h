@@ -18,6 +18,12 @@
 #define TF_WRITE_MAX	65536		/* bytes per write() */
 #define TF_RULES_MAX	65536		/* rules per namespace */
 #define TF_ID_MAX	2147483647U
+/*
+ * Ids from TF_ID_PRESET up are where `tcpfaultctl scenario` puts the rules
+ * of its presets; an "add" without id never picks one there.
+ */
+#define TF_ID_PRESET	1000000000U
+#define TF_AFTER_MAX	2147483647U	/* ms, about 24.8 days */
 #define TF_ERR_MAX	160		/* room for one error message */
 #define TF_PAYLOAD_MAX	64		/* bytes of a payload match */
 
@@ -56,6 +62,17 @@ enum tf_action {
 	TF_ACT_MAX,
 };
 
+enum tf_cookie {
+	TF_COOKIE_ANY,
+	TF_COOKIE_YES,			/* only the listener: a SYN cookie */
+	TF_COOKIE_NO,			/* a request socket exists */
+};
+
+enum tf_kill_how {
+	TF_KILL_RST,			/* like ss -K: the peer gets a RST */
+	TF_KILL_FIN,			/* as if the owner had exited */
+};
+
 struct tf_port_range {
 	u16 lo, hi;
 	bool set;
@@ -76,6 +93,9 @@ struct tf_rule_spec {
 	u32 action_arg;
 	struct tf_port_range sport, dport, port;
 	struct tf_prefix saddr, daddr;
+	u8 cookie;			/* TF_COOKIE_*, with stage ack3 */
+	bool after_set;			/* only once established after ms */
+	u32 after;
 	u8 payload_len;			/* 0: no payload match */
 	u8 payload[TF_PAYLOAD_MAX];	/* substring of the TCP payload */
 	u32 skip;			/* per flow: let the first N matches pass */
@@ -87,18 +107,22 @@ enum tf_op {
 	TF_OP_ADD,
 	TF_OP_DEL,
 	TF_OP_FLUSH,
+	TF_OP_KILL,
 };
 
 struct tf_cmd {
 	enum tf_op op;
 	u32 id;				/* TF_OP_DEL */
-	struct tf_rule_spec rule;	/* TF_OP_ADD */
+	u8 how;				/* TF_OP_KILL: TF_KILL_* */
+	struct tf_rule_spec rule;	/* TF_OP_ADD; TF_OP_KILL: the match */
 };
 
 int tf_parse_line(char *line, struct tf_cmd *cmd, char *err, size_t errlen);
 int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len);
+int tf_format_kill(const struct tf_cmd *cmd, char *buf, size_t len);
 const char *tf_action_name(unsigned int action);
 const char *tf_dir_name(unsigned int dir);
+const char *tf_kill_how_name(unsigned int how);
 bool tf_prefix_match(const struct tf_prefix *p, const u8 *addr);
 
 #endif /* _TF_PARSE_H */

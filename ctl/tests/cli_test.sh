@@ -59,7 +59,7 @@ expect_err '"-x"' -x rule list
 expect_err '"dprot"' rule add dprot 80 action drop
 expect_err '"70000"' rule add dport 70000 action drop
 expect_err '"dport"' rule add dport 70000 action drop
-expect_err '"ack3"' rule add dport 80 stage ack3 action drop
+expect_err '"cookie"' rule add dport 80 cookie yes action drop
 expect_err '"frobnicate"' rule add dport 80 action frobnicate
 expect_err '"a#b"' rule add dport 80 action drop a#b
 expect_err '"abc"' rule del abc

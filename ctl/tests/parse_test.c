@@ -34,20 +34,23 @@ static void accepts(const char *line, const char *want)
 		check(0, "accepts", line, err);
 		return;
 	}
-	if (cmd.op != TF_OP_ADD)
+	if (cmd.op == TF_OP_KILL) {
+		if (tf_format_kill(&cmd, out, sizeof(out)) < 0)
+			snprintf(out, sizeof(out), "format failed");
+	} else if (cmd.op != TF_OP_ADD)
 		snprintf(out, sizeof(out), "op %d id %u", cmd.op, cmd.id);
 	else if (tf_format_rule(&cmd.rule, out, sizeof(out)) < 0)
 		snprintf(out, sizeof(out), "format failed");
 	check(!strcmp(out, want), "canonical form", line, out);
 
-	if (cmd.op != TF_OP_ADD)
+	if (cmd.op != TF_OP_ADD && cmd.op != TF_OP_KILL)
 		return;
 	snprintf(buf, sizeof(buf), "%s", out);
 	if (tf_parse_line(buf, &again, err, sizeof(err)))
 		check(0, "round trip", out, err);
 	else
-		check(!memcmp(&again.rule, &cmd.rule, sizeof(cmd.rule)),
-		      "round trip", out, "different rule");
+		check(!memcmp(&again, &cmd, sizeof(cmd)), "round trip", out,
+		      "different command");
 }
 
 static void rejects(const char *line, const char *want_err)
@@ -123,9 +126,29 @@ int main(void)
 	rejects("add payload GET payload-hex 47 action log", "exclude each other");
 	rejects("add payload 01234567890123456789012345678901234567890123456789012345678901234 action log",
 		"for \"payload\" (1 to 64 bytes)");
-	rejects("add cookie yes action drop", "\"cookie\" is not supported yet");
 	rejects("add idle 900000 action drop", "\"idle\" is not supported yet");
-	rejects("add stage ack3 action drop", "stage \"ack3\" is not supported yet");
+	accepts("add dport 3306 stage ack3 action drop",
+		"add dport 3306 stage ack3 action drop");
+	accepts("add cookie yes dport 3306 stage ack3 dir in action drop",
+		"add dir in dport 3306 stage ack3 cookie yes action drop");
+	accepts("add stage ack3 cookie no action log",
+		"add stage ack3 cookie no action log");
+	rejects("add cookie yes action drop", "\"cookie\" needs \"stage ack3\"");
+	rejects("add stage ack cookie yes action drop", "\"cookie\" needs \"stage ack3\"");
+	rejects("add stage ack3 cookie maybe action drop", "invalid value \"maybe\" for \"cookie\"");
+	rejects("add stage ack3 cookie yes dir out action drop", "\"cookie\" is told on the server's input");
+	rejects("add stage ack3 cookie yes cookie no action drop", "duplicate keyword \"cookie\"");
+	accepts("add after 2000 port 3306 action drop",
+		"add port 3306 after 2000 action drop");
+	accepts("add port 3306 after 0 stage data payload GET action drop",
+		"add port 3306 stage data payload GET after 0 action drop");
+	accepts("add after 2147483647 action log", "add after 2147483647 action log");
+	rejects("add after 2147483648 action log", "invalid value \"2147483648\" for \"after\"");
+	rejects("add after -1 action log", "invalid value \"-1\" for \"after\"");
+	rejects("add after 1s action log", "invalid value \"1s\" for \"after\"");
+	rejects("add after action log", "invalid value \"action\" for \"after\"");
+	rejects("add stage ack3 after 10 action drop", "\"after\" and \"stage ack3\" exclude each other");
+	rejects("add how fin action drop", "\"how\" does not apply to \"add\"");
 	accepts("add dir in sport 5001 stage ack action window 0",
 		"add dir in sport 5001 stage ack action window 0");
 	accepts("add stage probe action window 65535",
@@ -136,7 +159,17 @@ int main(void)
 	rejects("add action reset", "action \"reset\" is not supported yet");
 	rejects("add action delay 100", "action \"delay\" is not supported yet");
 	rejects("add prob 5 action drop", "\"prob\" is not supported yet");
-	rejects("kill sport 3306", "\"kill\" is not supported yet");
+	accepts("kill sport 3306", "kill sport 3306 how rst");
+	accepts("kill how fin sport 3306", "kill sport 3306 how fin");
+	accepts("kill daddr fd00::2 dport 1000-2000 how rst",
+		"kill family ipv6 dport 1000-2000 daddr fd00::2 how rst");
+	rejects("kill", "\"kill\" needs a port or an address to match");
+	rejects("kill how fin", "\"kill\" needs a port or an address to match");
+	rejects("kill sport 3306 how gently", "invalid value \"gently\" for \"how\"");
+	rejects("kill sport 3306 stage syn", "\"stage\" does not apply to \"kill\"");
+	rejects("kill sport 3306 action drop", "\"action\" does not apply to \"kill\"");
+	rejects("kill sport 3306 how fin how rst", "duplicate keyword \"how\"");
+	rejects("kill sport 3306 idle 5", "\"idle\" is not supported yet");
 	rejects("del", "missing value for \"del\"");
 	rejects("del 0", "invalid value \"0\" for \"del\"");
 	rejects("del 5 6", "unexpected \"6\" after \"del\"");

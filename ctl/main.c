@@ -2,7 +2,8 @@
 /*
  * tcpfaultctl: control utility of the tcpfault module, iproute2 style:
  *   tcpfaultctl [-n NETNS] [-j] OBJECT COMMAND ...
- * One file per object (rule.c, events.c, stats.c, timeline.c, model_cmd.c).
+ * One file per object (rule.c, events.c, stats.c, timeline.c, model_cmd.c,
+ * scenario.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,7 +19,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: tcpfaultctl [ OPTIONS ] OBJECT COMMAND [ ARGS ]\n"
 		"OPTIONS := { -n NETNS | -j | -h }\n"
-		"OBJECT  := { rule | events | stats | timeline | model }\n"
+		"OBJECT  := { rule | events | stats | timeline | model | scenario }\n"
 		"\n"
 		"       tcpfaultctl rule add [ id ID ] MATCH... action { drop | log } [ LIMIT... ]\n"
 		"       tcpfaultctl rule del ID\n"
@@ -30,11 +31,14 @@ static void usage(FILE *f)
 		"       tcpfaultctl timeline [ --flow ID ] [ --from-file FILE ]\n"
 		"                            [ --model syn [ --end NS ] [ MODEL_ARGS ] ]\n"
 		"       tcpfaultctl model syn [ MODEL_ARGS ]\n"
+		"       tcpfaultctl scenario { list | clear }\n"
+		"       tcpfaultctl scenario NAME PORT [ ARGS ]   (NAME, ARGS: scenario list)\n"
 		"\n"
 		"MATCH := { family { ipv4 | ipv6 } | dir { in | out | fwd } |\n"
 		"           { sport | dport | port } { N | N-M } |\n"
 		"           { saddr | daddr } ADDR[/PLEN] |\n"
-		"           stage { syn | synack | data | ack | fin | rst | any } }\n"
+		"           stage { syn | synack | ack3 | ack | data | probe | fin | rst | any } |\n"
+		"           cookie { yes | no } | after MS }\n"
 		"LIMIT := { skip N | count N }\n"
 		"MODEL_ARGS := [ --kernel RELEASE ] [ tcp_syn_retries=N ]\n"
 		"              [ tcp_syn_linear_timeouts=N ] [ syncnt=N ]\n"
@@ -102,6 +106,7 @@ static const struct {
 	{ "stats",	do_stats },
 	{ "timeline",	do_timeline },
 	{ "model",	do_model },
+	{ "scenario",	do_scenario },
 };
 
 int main(int argc, char **argv)

@@ -35,21 +35,6 @@ int tf_model_arg(int argc, char **argv, struct tf_model_args *a)
 	return 0;
 }
 
-static int read_sysctl(const char *name, int *out)
-{
-	char path[128], buf[32];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%d", out) == 1;
-	fclose(f);
-	return ok ? 0 : -EINVAL;
-}
-
 int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 {
 	const char *release = a->kernel;
@@ -67,25 +52,25 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 		return tf_invarg(release, "--kernel");
 	if (!a->kernel) {
 		/* The running kernel: its sysctls, in this network namespace. */
-		if (!read_sysctl("tcp_syn_retries", &v))
+		if (!tf_sysctl_read("tcp_syn_retries", &v))
 			p->syn_retries = v;
-		if (tf_model_has_linear(p) && !read_sysctl("tcp_syn_linear_timeouts", &v))
+		if (tf_model_has_linear(p) && !tf_sysctl_read("tcp_syn_linear_timeouts", &v))
 			p->syn_linear_timeouts = v;
-		if (!read_sysctl("tcp_synack_retries", &v))
+		if (!tf_sysctl_read("tcp_synack_retries", &v))
 			p->synack_retries = v;
-		if (!read_sysctl("tcp_retries1", &v))
+		if (!tf_sysctl_read("tcp_retries1", &v))
 			p->retries1 = v;
-		if (!read_sysctl("tcp_retries2", &v))
+		if (!tf_sysctl_read("tcp_retries2", &v))
 			p->retries2 = v;
-		if (!read_sysctl("tcp_early_retrans", &v))
+		if (!tf_sysctl_read("tcp_early_retrans", &v))
 			p->early_retrans = v;
-		if (!read_sysctl("tcp_orphan_retries", &v))
+		if (!tf_sysctl_read("tcp_orphan_retries", &v))
 			p->orphan_retries = v;
-		if (!read_sysctl("tcp_keepalive_time", &v))
+		if (!tf_sysctl_read("tcp_keepalive_time", &v))
 			p->keepalive_time = v;
-		if (!read_sysctl("tcp_keepalive_intvl", &v))
+		if (!tf_sysctl_read("tcp_keepalive_intvl", &v))
 			p->keepalive_intvl = v;
-		if (!read_sysctl("tcp_keepalive_probes", &v))
+		if (!tf_sysctl_read("tcp_keepalive_probes", &v))
 			p->keepalive_probes = v;
 	}
 	for (i = 0; i < a->nsets; i++) {

@@ -3,8 +3,10 @@
  * Network namespace and /proc/net/tcpfault access.
  *
  * -n NETNS joins /run/netns/NETNS (as `ip -n` does); afterwards
- * /proc/self/net shows that namespace's files. TCPFAULT_PROC_DIR overrides
- * the directory, for tests on machines without the module.
+ * /proc/self/net shows that namespace's files, and /proc/sys/net its
+ * sysctls (they follow the reader's network namespace). TCPFAULT_PROC_DIR
+ * and TCPFAULT_SYSCTL_DIR override the directories, for tests on machines
+ * without the module.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +60,22 @@ static const char *proc_dir(void)
 	const char *d = getenv("TCPFAULT_PROC_DIR");
 
 	return d && *d ? d : "/proc/self/net/tcpfault";
+}
+
+int tf_sysctl_read(const char *name, int *out)
+{
+	const char *dir = getenv("TCPFAULT_SYSCTL_DIR");
+	char path[PATH_MAX], buf[32];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/proc/sys/net/ipv4", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%d", out) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
 }
 
 static int proc_error(const char *name, int err, bool write)

@@ -27,7 +27,7 @@ static void rule_usage(void)
 }
 
 /* Checks one line with the shared parser; prints its message (naming the word). */
-static int rule_check_line(const char *line, unsigned int lineno)
+int tf_rule_check_line(const char *line, unsigned int lineno)
 {
 	char copy[TF_LINE_MAX + 1], err[TF_ERR_MAX];
 	struct tf_cmd cmd;
@@ -81,7 +81,7 @@ static int rule_command(const char *verb, int argc, char **argv)
 
 	ret = rule_join(verb, argc, argv, line, TF_LINE_MAX);
 	if (!ret)
-		ret = rule_check_line(line, 0);
+		ret = tf_rule_check_line(line, 0);
 	if (ret)
 		return ret;
 	len = strlen(line);
@@ -108,37 +108,42 @@ static void rule_print_pairs(char **w, int n)
 	}
 }
 
-/* JSON: one object per rule line, counters as numbers. */
+/* JSON: one object for a rule line ("add ..." [# counters]), counters as numbers. */
+void tf_rule_print_json(char *line)
+{
+	char *words[128], *hash, *s;
+	int n = 0, ncmd;
+
+	hash = strchr(line, '#');
+	for (s = strtok(line, " \t"); s && n < 128; s = strtok(NULL, " \t"))
+		words[n++] = s;
+	/* words up to the '#' word are the command */
+	for (ncmd = 0; ncmd < n && (!hash || words[ncmd] < hash); ncmd++)
+		;
+	if (ncmd == 0 || strcmp(words[0], "add"))
+		return;
+	tf_print_open_object(NULL);
+	rule_print_pairs(words + 1, ncmd - 1);
+	if (ncmd < n) {
+		int first = ncmd;
+
+		if (!strcmp(words[first], "#"))
+			first++;
+		else
+			words[first]++;	/* "#hits" */
+		rule_print_pairs(words + first, n - first);
+	}
+	tf_print_close_object();
+}
+
+/* JSON: one object per rule line. */
 static void rule_list_json(char *buf)
 {
 	char *line, *save = NULL;
 
 	tf_print_open_array(NULL);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *words[128], *hash, *s;
-		int n = 0, ncmd;
-
-		hash = strchr(line, '#');
-		for (s = strtok(line, " \t"); s && n < 128; s = strtok(NULL, " \t"))
-			words[n++] = s;
-		/* words up to the '#' word are the command */
-		for (ncmd = 0; ncmd < n && (!hash || words[ncmd] < hash); ncmd++)
-			;
-		if (ncmd == 0 || strcmp(words[0], "add"))
-			continue;
-		tf_print_open_object(NULL);
-		rule_print_pairs(words + 1, ncmd - 1);
-		if (ncmd < n) {
-			int first = ncmd;
-
-			if (!strcmp(words[first], "#"))
-				first++;
-			else
-				words[first]++;	/* "#hits" */
-			rule_print_pairs(words + first, n - first);
-		}
-		tf_print_close_object();
-	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		tf_rule_print_json(line);
 	tf_print_close_array();
 	tf_print_end();
 }
@@ -227,7 +232,7 @@ static int rule_restore(int argc, char **argv)
 			next = line + strlen(line);
 		saved = *next;
 		*next = '\0';
-		ret = rule_check_line(line, ++lineno);
+		ret = tf_rule_check_line(line, ++lineno);
 		*next = saved;
 		if (ret)
 			goto out;

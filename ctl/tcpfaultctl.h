@@ -26,6 +26,12 @@ bool tf_parse_u64(const char *s, uint64_t max, uint64_t *out);
 int tf_proc_read(const char *name, char **buf, size_t *len);	/* 0 or exit status */
 int tf_proc_write(const char *name, const char *buf, size_t len);
 int tf_netns_enter(const char *name);
+/* /proc/sys/net/ipv4/NAME of this namespace (TCPFAULT_SYSCTL_DIR); 0 or -errno. */
+int tf_sysctl_read(const char *name, int *out);
+
+/* rule.c, also for the presets (scenario.c). */
+int tf_rule_check_line(const char *line, unsigned int lineno);	/* 0 or exit status */
+void tf_rule_print_json(char *line);	/* one "add ..." line as an object */
 
 /* Events, parsed. */
 struct tf_event {
@@ -59,5 +65,6 @@ int do_events(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_timeline(int argc, char **argv);
 int do_model(int argc, char **argv);
+int do_scenario(int argc, char **argv);
 
 #endif

@@ -127,6 +127,151 @@ printf 'add dport 80 action drop\nadd dprot 81 action drop\n' >"$TMP/bad.rules"
 TCPFAULT_PROC_DIR=$TMP/proc expect_err 'line 2' rule restore "$TMP/bad.rules"
 [ ! -s "$TMP/proc/rules" ] && ok "bad restore writes nothing" || not_ok "bad restore writes nothing"
 
+# --- scenario: presets against a fake rule table and sysctl directory
+mkdir "$TMP/sc" "$TMP/sys"; : >"$TMP/sc/stats"; echo 1 >"$TMP/sys/tcp_syncookies"
+# sc TABLE ARGS...: run tcpfaultctl ARGS on a rule table holding TABLE
+sc() {
+	printf '%s' "$1" >"$TMP/sc/rules"
+	cp "$TMP/sc/rules" "$TMP/orig"
+	shift
+	TCPFAULT_PROC_DIR=$TMP/sc TCPFAULT_SYSCTL_DIR=$TMP/sys "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+# written TEXT: what the last sc wrote, over the table it read (a plain file)
+written() {
+	{ printf '%s' "$1"; tail -c +$((${#1} + 1)) "$TMP/orig"; } | cmp -s - "$TMP/sc/rules"
+}
+# sc_expect DESC RC STDOUT WRITTEN: the last sc's status, output and write
+sc_expect() {
+	if [ "$rc" -eq "$2" ] && [ "$(cat "$TMP/out")" = "$3" ] && written "$4"; then
+		ok "$1"
+	else
+		not_ok "$1 (rc=$rc, out: $(cat "$TMP/out"), err: $(cat "$TMP/err"), table: $(cat "$TMP/sc/rules"))"
+	fi
+}
+preset() {
+	name=$1 rule=$2; shift 2
+	sc '' scenario "$name" "$@"
+	sc_expect "scenario $name $*" 0 "rule add id 1000000000 $rule" "add id 1000000000 $rule
+"
+}
+preset syn-blackhole 'dport 8080 stage syn action drop' 8080
+preset synack-loss 'sport 8080 stage synack action drop' 8080
+preset ack3-loss 'dport 3306 stage ack3 action drop' 3306
+preset cookie-ack3-loss 'dir in dport 3306 stage ack3 cookie yes action drop' 3306
+preset silent-listen 'sport 21 stage data action drop' 21
+preset blackhole 'port 3306 after 0 action drop' 3306
+preset blackhole 'port 3306 after 1000 action drop' 3306 after 1000
+preset blackhole 'port 1 after 2147483647 action drop' 1 after 2147483647
+expect_rc 0 scenario list
+for p in syn-blackhole synack-loss ack3-loss cookie-ack3-loss silent-listen blackhole; do
+	grep -q "^$p .*seed 00" "$TMP/out" && ok "scenario list: $p and its seed" || not_ok "scenario list: $p"
+done
+grep -q 'blackhole  *PORT \[ after MS \]' "$TMP/out" && ok "scenario list: arguments" || not_ok "scenario list: arguments"
+grep -Eq 'lb-idle-reset|server-restart' "$TMP/out" && not_ok "scenario list: only presets that run" || ok "scenario list: only presets that run"
+
+# ids: after the presets already in the table, never below the block
+table='add id 1 dport 80 action drop # hits 0 acted 0
+add id 999999999 dport 81 action drop # hits 0 acted 0
+'
+sc "$table" scenario synack-loss 443
+sc_expect "preset id: block start when no preset is in" 0 \
+	'rule add id 1000000000 sport 443 stage synack action drop' 'add id 1000000000 sport 443 stage synack action drop
+'
+table='add id 1 dport 80 action drop # hits 0 acted 0
+add id 1000000000 dport 81 action drop # hits 2 acted 2
+add id 1000000007 sport 82 stage synack action drop # hits 0 acted 0
+'
+sc "$table" scenario synack-loss 443
+sc_expect "preset id: after the highest preset" 0 \
+	'rule add id 1000000008 sport 443 stage synack action drop' 'add id 1000000008 sport 443 stage synack action drop
+'
+sc "add id 2147483647 dport 9 action drop # hits 0 acted 0
+" scenario syn-blackhole 80
+[ $rc -eq 1 ] && grep -q 'no free preset rule id' "$TMP/err" && written '' \
+	&& ok "preset id: full block refused, nothing written" || not_ok "full block (rc=$rc: $(cat "$TMP/err"))"
+
+# clear: only the block, in one write
+sc "$table" scenario clear
+sc_expect "scenario clear: only the presets" 0 'removed 2 preset rules' 'del 1000000000
+del 1000000007
+'
+sc 'add id 1 dport 80 action drop # hits 0 acted 0
+' scenario clear
+sc_expect "scenario clear: nothing to remove, nothing written" 0 'removed 0 preset rules' ''
+sc "$table" -j scenario clear
+[ "$(cat "$TMP/out")" = '{"removed":2}' ] && ok "scenario clear -j" || not_ok "scenario clear -j: $(cat "$TMP/out")"
+
+# JSON
+sc "$table" -j scenario blackhole 3306 after 1000
+if have_python; then
+	python3 - "$TMP/out" <<'PY' && ok "scenario -j: object with its rules" || not_ok "scenario -j: $(cat "$TMP/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["scenario"] == "blackhole" and r["port"] == 3306 and r["incident"].startswith("003"), r
+assert r["rules"] == [{"id": 1000000008, "port": "3306", "after": "1000", "action": "drop"}], r
+PY
+fi
+expect_json scenario list
+if have_python; then
+	python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert [p["name"] for p in l] == ["syn-blackhole","synack-loss","ack3-loss","cookie-ack3-loss","silent-listen","blackhole"] and all(p["incident"] and p["description"] and p["args"].startswith("PORT") for p in l)' "$TMP/out" \
+		&& ok "scenario list JSON" || not_ok "scenario list JSON"
+fi
+
+# tcp_syncookies notes (stderr only; the preset is installed all the same)
+cookie_note() {
+	if [ "$1" = - ]; then rm -f "$TMP/sys/tcp_syncookies"; else echo "$1" >"$TMP/sys/tcp_syncookies"; fi
+	sc '' scenario "$2" 80
+	if [ -z "$3" ]; then
+		[ ! -s "$TMP/err" ]; said=$?
+	else
+		[ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q -- "$3" "$TMP/err"; said=$?
+	fi
+	if [ $rc -eq 0 ] && [ -s "$TMP/sc/rules" ] && [ $said -eq 0 ]; then
+		ok "tcp_syncookies=$1, $2: ${3:-no note}"
+	else
+		not_ok "tcp_syncookies=$1, $2: ${3:-no note} (rc=$rc, err: $(cat "$TMP/err"))"
+	fi
+}
+cookie_note 0 cookie-ack3-loss 'warning: .*tcp_syncookies is 0.*never matches'
+cookie_note 1 cookie-ack3-loss 'tcp_syncookies=2'
+cookie_note 2 cookie-ack3-loss ''
+cookie_note 2 ack3-loss 'tcp_syncookies is 2'
+cookie_note 1 ack3-loss ''
+cookie_note - cookie-ack3-loss ''
+
+# bad words: one line naming the word, exit 2, nothing written
+bad() {
+	word=$1; shift
+	sc 'add id 1 dport 80 action drop # hits 0 acted 0
+' "$@"
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -qF -- "$word" "$TMP/err" && written ''; then
+		ok "scenario error names '$word': $*"
+	else
+		not_ok "scenario error names '$word': $* (rc=$rc, err: $(cat "$TMP/err"))"
+	fi
+}
+bad '"syn-blackhol"' scenario syn-blackhol 80
+bad 'PORT' scenario syn-blackhole
+bad '"0"' scenario syn-blackhole 0
+bad '"65536"' scenario synack-loss 65536
+bad '"http"' scenario silent-listen http
+bad '"-1"' scenario ack3-loss -1
+bad '"81"' scenario ack3-loss 80 81
+bad '"before"' scenario blackhole 80 before 10
+bad '"after"' scenario blackhole 80 after
+bad '"1s"' scenario blackhole 80 after 1s
+bad '"2147483648"' scenario blackhole 80 after 2147483648
+bad '"after"' scenario blackhole 80 after 1 after 2
+bad '"after"' scenario syn-blackhole 80 after 1
+bad '"all"' scenario clear all
+bad '"x"' scenario list x
+expect_rc 2 scenario
+TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' scenario syn-blackhole 80
+TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' scenario clear
+expect_rc 0 -h
+grep -q 'tcpfaultctl scenario NAME PORT' "$TMP/out" && ok "usage shows scenario" || not_ok "usage shows scenario"
+
 # --- model text
 "$BIN" model syn --kernel 6.1 >"$TMP/out"
 grep -q 'retransmissions 6, SYNs 7' "$TMP/out" && ok "6.1 r6: 6 retransmissions" || not_ok "6.1 r6 count"

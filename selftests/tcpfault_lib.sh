@@ -221,3 +221,97 @@ tf_timeline()
 	echo "# timeline: outside the model"
 	return 1
 }
+
+# --- MariaDB
+# A real MariaDB server (Debian's mariadbd) in a namespace, for the suites
+# and the demo that replay the incidents with the real client. The data
+# directory is fresh on tmpfs for each start; no system tables are
+# installed (mariadb-install-db costs seconds of CPU under the virtual
+# clock): --skip-grant-tables lets any user in, InnoDB is off (MyISAM is
+# enough for SELECT SLEEP()), so mariadbd is ready about 1 s after exec.
+# Option files are never read (--no-defaults): the host's /etc/mysql must
+# not change what the tests see.
+
+TF_MARIADB_PORT=3306
+
+# tf_mariadb_missing: print why MariaDB cannot run here (nothing if it can).
+tf_mariadb_missing()
+{
+	local tool
+
+	for tool in mariadbd mariadb; do
+		if ! command -v "$tool" >/dev/null; then
+			echo "$tool not found (apt-get install mariadb-server mariadb-client)"
+			return 0
+		fi
+	done
+}
+
+# tf_mariadb_start NS [ADDR...]: start mariadbd in NS listening on
+# 127.0.0.1 (and ADDR...) port 3306, and wait until the real client gets an
+# answer over TCP (which also has both binaries' pages read in over 9p, so
+# later client runs cost no file I/O while the suites time them). Sets
+# TF_MARIADB_NS, TF_MARIADB_PID, TF_MARIADB_DIR.
+tf_mariadb_start()
+{
+	local ns=$1 addrs=127.0.0.1 dir
+
+	shift
+	for dir in "$@"; do
+		addrs=$addrs,$dir
+	done
+	dir=$(mktemp -d /tmp/tf_mariadb.XXXXXX) || return 1
+	# The "mysql" schema directory, empty, quiets the server's lookups of
+	# replication state it does not have.
+	mkdir -p "$dir/data/mysql"
+	TF_MARIADB_NS=$ns
+	TF_MARIADB_DIR=$dir
+	ip netns exec "$ns" mariadbd --no-defaults --user=root \
+		--datadir="$dir/data" --socket="$dir/sock" --pid-file="$dir/pid" \
+		--log-error="$dir/error.log" --bind-address="$addrs" \
+		--port="$TF_MARIADB_PORT" --skip-grant-tables --skip-name-resolve \
+		--innodb=OFF --default-storage-engine=MyISAM \
+		--default-tmp-storage-engine=MyISAM --performance-schema=OFF \
+		--skip-log-bin </dev/null >/dev/null 2>&1 &
+	TF_MARIADB_PID=$!
+	# Guest seconds, not wall ones: under the virtual clock the guest
+	# clock leaps while the binaries load over 9p.
+	if ! slowwait 300 grep -qs 'ready for connections' "$dir/error.log" ||
+	   ! tf_mariadb_client -e 'SELECT 1' >/dev/null; then
+		echo "# mariadbd did not start in $ns:"
+		tail -n 5 "$dir/error.log" 2>/dev/null | tf_diag
+		tf_mariadb_stop
+		return 1
+	fi
+}
+
+# tf_mariadb_client [--timeout S] ARGS...: the real client in
+# TF_MARIADB_NS, to 127.0.0.1:3306 as root (no password), no option files,
+# ARGS appended (a later -h wins). Output is batch-mode, without column
+# names. --timeout: killed after S seconds (timeout(1): status 124).
+tf_mariadb_client()
+{
+	local wrap=()
+
+	if [ "${1:-}" = --timeout ]; then
+		wrap=(timeout "$2")
+		shift 2
+	fi
+	tf_nsx "$TF_MARIADB_NS" "${wrap[@]}" mariadb --no-defaults \
+		--connect-timeout=5 -h127.0.0.1 -P"$TF_MARIADB_PORT" -uroot -N -B "$@"
+}
+
+# tf_mariadb_stop: shut mariadbd down (SIGTERM: a normal shutdown; SIGKILL
+# if it is not gone in 30 s) and remove its data directory.
+tf_mariadb_stop()
+{
+	[ -n "${TF_MARIADB_PID:-}" ] || return 0
+	kill "$TF_MARIADB_PID" 2>/dev/null
+	# Until it is reaped, an exited child still answers kill -0: ask its log.
+	if ! slowwait 30 grep -qs 'Shutdown complete' "$TF_MARIADB_DIR/error.log"; then
+		kill -KILL "$TF_MARIADB_PID" 2>/dev/null
+	fi
+	wait "$TF_MARIADB_PID" 2>/dev/null
+	rm -rf "$TF_MARIADB_DIR"
+	TF_MARIADB_PID=
+}

@@ -96,11 +96,7 @@ options()
 		ok=0
 	fi
 	tcpfaultctl -n "$srv" rule flush
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 test_syncnt_1()
@@ -142,14 +138,4 @@ test_syncnt_4_user_timeout_6000()
 }
 
 tf_require
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-echo "# kernel $TF_RELEASE"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_run_tests

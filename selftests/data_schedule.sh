@@ -131,11 +131,7 @@ data_timeout()
 	fi
 	tcpfaultctl -n "$rule_ns" rule flush
 
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 SRV_DROP="dir in dport $TF_PORT action drop"
@@ -172,21 +168,5 @@ test_user_timeout()
 		"$srv" "$SRV_DROP" 15 3 10000
 }
 
-tf_require
-for tool in tf_send ss; do
-	if ! command -v "$tool" >/dev/null; then
-		ktap_skip_all "$tool not found (make -C selftests)"
-		exit "$KSFT_SKIP"
-	fi
-done
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-echo "# kernel $TF_RELEASE"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_require tf_send ss
+tf_run_tests

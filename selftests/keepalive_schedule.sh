@@ -108,11 +108,7 @@ ka_case()
 	fi
 	tcpfaultctl -n "$cli" rule flush
 	tcpfaultctl -n "$srv" rule flush
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 PROBE_DROP_SRV="dir in dport $TF_PORT stage probe action drop;dir in dport $TF_PORT stage rst action log"
@@ -171,16 +167,5 @@ test_user_timeout()
 		--keepidle 60 --keepintvl 10 --keepcnt 3 --user-timeout 95000
 }
 
-tf_require
-command -v tf_idle >/dev/null || { ktap_skip_all "tf_idle not found"; exit "$KSFT_SKIP"; }
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-echo "# kernel $TF_RELEASE"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_require tf_idle
+tf_run_tests

@@ -129,11 +129,7 @@ orphan_fin()
 	tf_timeline "$rule_ns" --model fin "${model[@]}" || ok=0
 	tcpfaultctl -n "$rule_ns" rule flush
 
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 test_default()
@@ -151,21 +147,5 @@ test_orphan_retries_2_egress()
 	orphan_fin "orphaned FIN lost at the client's egress, tcp_orphan_retries=2: same schedule" 2 cli
 }
 
-tf_require
-for tool in tf_send ss perl; do
-	if ! command -v "$tool" >/dev/null; then
-		ktap_skip_all "$tool not found (make -C selftests)"
-		exit "$KSFT_SKIP"
-	fi
-done
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-echo "# kernel $TF_RELEASE"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_require tf_send ss perl
+tf_run_tests

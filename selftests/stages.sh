@@ -153,13 +153,4 @@ test_payload()
 }
 
 tf_require
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_run_tests

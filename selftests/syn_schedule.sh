@@ -109,11 +109,7 @@ syn_timeout()
 	fi
 	tcpfaultctl -n "$rule_ns" rule flush
 
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 test_no_rule()
@@ -210,14 +206,4 @@ test_egress_retries_2()
 }
 
 tf_require
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-echo "# kernel $TF_RELEASE"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_run_tests

@@ -187,11 +187,7 @@ free_running()
 	[ -n "$last" ] || ok=0
 	tf_reset "$cli"
 	tf_reset "$srv"
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 test_default()
@@ -287,22 +283,8 @@ test_syn_restarts_timer()
 	fi
 	tf_reset "$cli"
 	tf_reset "$srv"
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 tf_require
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-echo "# kernel $TF_RELEASE"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_run_tests

@@ -36,23 +36,28 @@ TF_PORT=8080
 TF_RELEASE=$(uname -r)
 
 # Every suite: skip (exit 4) unless the tools, the helpers and the module
-# are here. Optional argument: "noload" = the suite loads the module itself.
+# are here. Arguments: "noload" = the suite loads the module itself; the
+# names of further tools the suite needs.
 tf_require()
 {
-	local tool
+	local tool load=1
 
 	ktap_print_header
 	if [ "$(id -u)" -ne 0 ]; then
 		ktap_skip_all "must run as root"
 		exit "$KSFT_SKIP"
 	fi
-	for tool in ip tcpfaultctl tf_listen tf_connect; do
+	if [ "${1:-}" = noload ]; then
+		load=
+		shift
+	fi
+	for tool in ip tcpfaultctl tf_listen tf_connect "$@"; do
 		if ! command -v "$tool" >/dev/null; then
 			ktap_skip_all "$tool not found (make; make -C selftests)"
 			exit "$KSFT_SKIP"
 		fi
 	done
-	if [ "${1:-}" != noload ] && [ ! -d /proc/net/tcpfault ]; then
+	if [ -n "$load" ] && [ ! -d /proc/net/tcpfault ]; then
 		ktap_skip_all "tcpfault module not loaded (insmod out/$TF_RELEASE/tcpfault.ko)"
 		exit "$KSFT_SKIP"
 	fi
@@ -157,6 +162,36 @@ tf_check()
 	else
 		ktap_test_fail "$desc"
 	fi
+}
+
+# tf_result OK DESCRIPTION: one KTAP test point, passed if OK is 1.
+tf_result()
+{
+	if [ "$1" -eq 1 ]; then
+		ktap_test_pass "$2"
+	else
+		ktap_test_fail "$2"
+	fi
+}
+
+# tf_run_tests: a suite's main part. Runs the suite's setup() (skipping
+# everything if it fails), each function named in ALL_TESTS, and its
+# cleanup() on exit.
+tf_run_tests()
+{
+	local t
+
+	trap cleanup EXIT
+	if ! setup; then
+		ktap_skip_all "cannot set up the namespaces"
+		exit "$KSFT_SKIP"
+	fi
+	ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+	echo "# kernel $TF_RELEASE"
+	for t in $ALL_TESTS; do
+		$t
+	done
+	ktap_finished
 }
 
 # Scan the kernel log written since tf_dmesg_mark for trouble.

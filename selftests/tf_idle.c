@@ -91,8 +91,8 @@ int main(int argc, char **argv)
 	unsigned int nsends = 0, i;
 	bool keepalive = false;
 	const char *ready = NULL, *go = NULL;
-	struct sockaddr_in dst = { .sin_family = AF_INET }, src;
-	socklen_t slen = sizeof(src);
+	struct sockaddr_storage dst, src;
+	socklen_t dlen, slen = sizeof(src);
 	unsigned long long start = 0, end;
 	struct tcp_info ti;
 	socklen_t tlen = sizeof(ti);
@@ -149,15 +149,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
-		return invarg(argv[1], "ADDR");
 	if (!parse_uint(argv[2], 65535, &port) || !port)
 		return invarg(argv[2], "PORT");
-	dst.sin_port = htons(port);
+	if (!parse_addr(argv[1], port, &dst, &dlen))
+		return invarg(argv[1], "ADDR");
 	memset(buf, 'x', sizeof(buf));
 	mlockall(MCL_CURRENT);
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(dst.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
 		perror("tf_idle: socket");
 		return 2;
@@ -165,7 +164,7 @@ int main(int argc, char **argv)
 	if (user_timeout && setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, user_timeout,
 				   "TCP_USER_TIMEOUT"))
 		return 2;
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+	if (connect(fd, (struct sockaddr *)&dst, dlen) < 0) {
 		fprintf(stderr, "%s: connect: %s\n", prog, strerror(errno));
 		return 2;
 	}
@@ -225,7 +224,7 @@ int main(int argc, char **argv)
 	alarm(0);
 	printf("start_ns %llu end_ns %llu elapsed_ms %llu errno %s rto_ms %u sport %u\n",
 	       start, end, (end - start) / 1000000, errno_name(err), rto_ms,
-	       ntohs(src.sin_port));
+	       addr_port(&src));
 	fflush(stdout);
 	close(fd);
 	return err ? 1 : 0;

@@ -67,9 +67,7 @@ int main(int argc, char **argv)
 	const char *ready = NULL;
 	unsigned long backlog = 128, port, syncnt = 0;
 	enum mode mode = MODE_HOLD;
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, one = 1;
 	nfds_t nfds = 1, i;
@@ -115,17 +113,8 @@ int main(int argc, char **argv)
 	}
 	if (!parse_uint(argv[2], 65535, &port) || !port)
 		return invarg(argv[2], "PORT");
-	if (inet_pton(AF_INET, argv[1], &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, argv[1], &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		len = sizeof(*sin6);
-	} else {
+	if (!parse_addr(argv[1], port, &ss, &len))
 		return invarg(argv[1], "ADDR");
-	}
 
 	signal(SIGPIPE, SIG_IGN);
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);

@@ -47,9 +47,7 @@ int main(int argc, char **argv)
 	unsigned long user_timeout = 0, bytes = 100, port;
 	bool have_ut = false, do_close = false;
 	const char *go = NULL;
-	struct sockaddr_storage dst = { 0 };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&dst;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&dst;
+	struct sockaddr_storage dst;
 	struct sockaddr_storage src;
 	socklen_t dlen, slen = sizeof(src);
 	unsigned long long start, end;
@@ -96,18 +94,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: invalid value \"%s\" for \"PORT\"\n", prog, argv[2]);
 		return 2;
 	}
-	if (inet_pton(AF_INET, argv[1], &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		dlen = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, argv[1], &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		dlen = sizeof(*sin6);
-	} else {
-		fprintf(stderr, "%s: invalid value \"%s\" for \"ADDR\"\n", prog, argv[1]);
-		return 2;
-	}
+	if (!parse_addr(argv[1], port, &dst, &dlen))
+		return invarg(argv[1], "ADDR");
 
 	fd = socket(dst.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
@@ -124,9 +112,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	getsockname(fd, (struct sockaddr *)&src, &slen);
-	printf("connected sport %u\n", ntohs(src.ss_family == AF_INET ?
-					     ((struct sockaddr_in *)&src)->sin_port :
-					     ((struct sockaddr_in6 *)&src)->sin6_port));
+	printf("connected sport %u\n", addr_port(&src));
 	fflush(stdout);
 
 	while (stat(go, &st))

@@ -73,10 +73,4 @@ if [ ! -w "$EVENT/enable" ]; then
 	ktap_skip_all "no tracefs or no tcpfault:tcpfault_event at $EVENT"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan "$(echo $ALL_TESTS | wc -w)"
-trap cleanup EXIT
-setup || { ktap_test_fail "setup"; ktap_finished; }
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_run_tests

@@ -119,11 +119,7 @@ zw_case()
 	fi
 	tcpfaultctl -n "$cli" rule flush
 	tcpfaultctl -n "$srv" rule flush
-	if [ "$ok" -eq 1 ]; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	tf_result "$ok" "$desc"
 }
 
 # Answered: probes at 0.2 0.4 ... 104 s, then 120 s; 13 probes by 600 s.
@@ -162,16 +158,5 @@ test_default_retries()
 		"tcp_retries2=$r2" ETIMEDOUT 3000
 }
 
-tf_require
-command -v tf_idle >/dev/null || { ktap_skip_all "tf_idle not found"; exit "$KSFT_SKIP"; }
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot set up the namespaces"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-echo "# kernel $TF_RELEASE"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_require tf_idle
+tf_run_tests

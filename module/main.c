@@ -80,6 +80,7 @@ static int __net_init tf_net_init(struct net *net)
 	struct tf_net *tn = tf_net(net);
 	int err;
 
+	write_pnet(&tn->net, net);
 	RCU_INIT_POINTER(tn->table, NULL);
 	mutex_init(&tn->write_lock);
 	spin_lock_init(&tn->ring.lock);

@@ -238,6 +238,7 @@ static int tf_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "events %llu\nevents_held %llu\nevents_lost %llu\n",
 		   head, head - tail, lost);
 	seq_printf(m, "flows %llu\nflows_evicted %llu\n", flows, evicted);
+	seq_printf(m, "killed %u\n", tn->killed);
 	if (tn->error[0])
 		seq_printf(m, "error %s\n", tn->error);
 	mutex_unlock(&tn->write_lock);

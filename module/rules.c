@@ -292,6 +292,8 @@ struct tf_edit {
 	u32		nr;
 	u32		cap;
 	u64		fresh_serial;	/* rules above it were made by this write */
+	bool		edited;		/* an add, del or flush seen */
+	struct tf_kills	*kills;		/* kill lines, run once all are valid */
 };
 
 static bool tf_fresh(const struct tf_edit *e, const struct tf_rule *r)
@@ -399,7 +401,7 @@ static int tf_edit_apply(struct tf_edit *e, const struct tf_cmd *cmd)
 			tf_edit_drop(e, e->nr - 1);
 		return 0;
 	case TF_OP_KILL:
-		return -EOPNOTSUPP;
+		return tf_kills_add(&e->kills, cmd);
 	case TF_OP_NONE:
 		return 0;
 	}
@@ -423,8 +425,6 @@ static const char *tf_errno_text(int err)
 		return "no rule with this id";
 	case -ENOMEM:
 		return "out of memory";
-	case -EOPNOTSUPP:
-		return "\"kill\" is not supported yet";
 	}
 	return "invalid command";
 }
@@ -449,6 +449,15 @@ static int tf_edit_lines(struct tf_net *tn, struct tf_edit *e, char *buf)
 		err = tf_parse_line(buf, cmd, msg, sizeof(msg));
 		if (err) {
 			tf_set_error(tn, line, msg);
+			break;
+		}
+		/* Killed sockets cannot come back if a later line fails. */
+		if (cmd->op != TF_OP_NONE && cmd->op != TF_OP_KILL)
+			e->edited = true;
+		if (e->edited && (e->kills || cmd->op == TF_OP_KILL)) {
+			err = -EINVAL;
+			tf_set_error(tn, line,
+				     "\"kill\" cannot share a write with add, del or flush");
 			break;
 		}
 		err = tf_edit_apply(e, cmd);
@@ -504,6 +513,12 @@ int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len)
 	err = tf_edit_lines(tn, &e, buf);
 	if (err)
 		goto out_abort;
+	if (e.kills) {
+		err = tf_kills_run(read_pnet(&tn->net), e.kills, &tn->killed);
+		if (err)
+			goto out_abort;
+		goto out_free;
+	}
 
 	/* Events have somewhere to go before the first rule can fire. */
 	err = -ENOMEM;
@@ -536,6 +551,7 @@ out_abort:
 		if (tf_fresh(&e, e.rules[i]))
 			tf_rule_free(e.rules[i]);
 out_free:
+	tf_kills_free(e.kills);
 	kvfree(e.rules);
 out_unlock:
 	mutex_unlock(&tn->write_lock);

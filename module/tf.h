@@ -8,6 +8,7 @@
  *   flows.c   per-flow state: flow ids and per-rule limit counters
  *   events.c  event ring
  *   proc.c    /proc/net/tcpfault/{rules,events,stats}
+ *   kill.c    the "kill" command: sever existing connections
  */
 #ifndef _TF_H
 #define _TF_H
@@ -125,8 +126,10 @@ struct tf_flows {
 };
 
 struct tf_net {
+	possible_net_t			net;		/* the one we belong to */
 	struct tf_table __rcu		*table;
 	struct mutex			write_lock;	/* writers of table */
+	u32				killed;		/* by the last kill write */
 	struct tf_ring			ring;
 	struct tf_flows			flows;
 	struct tf_stats __percpu	*stats;
@@ -174,6 +177,12 @@ void tf_event_record(struct tf_ring *ring, const struct tf_pkt *pkt,
 		     u32 rule_id, u32 flow_id, u8 verdict);
 bool tf_event_get(struct tf_ring *ring, u64 *pos, struct tf_event *ev);
 void tf_event_show(struct seq_file *m, const struct tf_event *ev);
+
+/* kill.c */
+struct tf_kills;
+int tf_kills_add(struct tf_kills **kp, const struct tf_cmd *cmd);
+int tf_kills_run(struct net *net, const struct tf_kills *k, u32 *killed);
+void tf_kills_free(struct tf_kills *k);
 
 /* proc.c */
 int tf_proc_init(struct net *net, struct tf_net *tn);

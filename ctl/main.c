@@ -19,7 +19,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: tcpfaultctl [ OPTIONS ] OBJECT COMMAND [ ARGS ]\n"
 		"OPTIONS := { -n NETNS | -j | -h }\n"
-		"OBJECT  := { rule | events | stats | timeline | model | scenario }\n"
+		"OBJECT  := { rule | events | stats | timeline | model | scenario | kill }\n"
 		"\n"
 		"       tcpfaultctl rule add [ id ID ] MATCH... action { drop | log } [ LIMIT... ]\n"
 		"       tcpfaultctl rule del ID\n"
@@ -33,12 +33,15 @@ static void usage(FILE *f)
 		"       tcpfaultctl model syn [ MODEL_ARGS ]\n"
 		"       tcpfaultctl scenario { list | clear }\n"
 		"       tcpfaultctl scenario NAME PORT [ ARGS ]   (NAME, ARGS: scenario list)\n"
+		"       tcpfaultctl kill KILL_MATCH... [ how { rst | fin } ]\n"
 		"\n"
 		"MATCH := { family { ipv4 | ipv6 } | dir { in | out | fwd } |\n"
 		"           { sport | dport | port } { N | N-M } |\n"
 		"           { saddr | daddr } ADDR[/PLEN] |\n"
 		"           stage { syn | synack | ack3 | ack | data | probe | fin | rst | any } |\n"
 		"           cookie { yes | no } | after MS }\n"
+		"KILL_MATCH := { family { ipv4 | ipv6 } | { sport | dport | port } { N | N-M } |\n"
+		"                { saddr | daddr } ADDR[/PLEN] }   (sport, saddr: the local end)\n"
 		"LIMIT := { skip N | count N }\n"
 		"MODEL_ARGS := [ --kernel RELEASE ] [ tcp_syn_retries=N ]\n"
 		"              [ tcp_syn_linear_timeouts=N ] [ syncnt=N ]\n"
@@ -107,6 +110,7 @@ static const struct {
 	{ "timeline",	do_timeline },
 	{ "model",	do_model },
 	{ "scenario",	do_scenario },
+	{ "kill",	do_kill },
 };
 
 int main(int argc, char **argv)

@@ -73,7 +73,7 @@ static int rule_join(const char *verb, int argc, char **argv, char *line, size_t
 	return 0;
 }
 
-static int rule_command(const char *verb, int argc, char **argv)
+int tf_rule_command(const char *verb, int argc, char **argv)
 {
 	char line[TF_LINE_MAX + 2];
 	size_t len;
@@ -256,7 +256,7 @@ int do_rule(int argc, char **argv)
 		return TF_EXIT_USAGE;
 	}
 	if (!strcmp(argv[0], "add"))
-		return rule_command("add", argc - 1, argv + 1);
+		return tf_rule_command("add", argc - 1, argv + 1);
 	if (!strcmp(argv[0], "del")) {
 		if (argc < 2)
 			return tf_missing("del");
@@ -264,12 +264,12 @@ int do_rule(int argc, char **argv)
 			return tf_invarg(argv[1], "del");
 		if (argc > 2)
 			return tf_unknown(argv[2]);
-		return rule_command("del", argc - 1, argv + 1);
+		return tf_rule_command("del", argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[0], "flush")) {
 		if (argc > 1)
 			return tf_unknown(argv[1]);
-		return rule_command("flush", 0, NULL);
+		return tf_rule_command("flush", 0, NULL);
 	}
 	if (!strcmp(argv[0], "list") || !strcmp(argv[0], "show"))
 		return rule_list(argc - 1, argv + 1);

@@ -31,6 +31,8 @@ int tf_sysctl_read(const char *name, int *out);
 
 /* rule.c, also for the presets (scenario.c). */
 int tf_rule_check_line(const char *line, unsigned int lineno);	/* 0 or exit status */
+/* Joins "VERB ARGS..." into one line, checks and writes it; 0 or exit status. */
+int tf_rule_command(const char *verb, int argc, char **argv);
 void tf_rule_print_json(char *line);	/* one "add ..." line as an object */
 
 /* Events, parsed. */
@@ -66,5 +68,6 @@ int do_stats(int argc, char **argv);
 int do_timeline(int argc, char **argv);
 int do_model(int argc, char **argv);
 int do_scenario(int argc, char **argv);
+int do_kill(int argc, char **argv);
 
 #endif

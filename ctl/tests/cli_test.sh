@@ -272,6 +272,25 @@ TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' scenario clear
 expect_rc 0 -h
 grep -q 'tcpfaultctl scenario NAME PORT' "$TMP/out" && ok "usage shows scenario" || not_ok "usage shows scenario"
 
+# --- kill: checked by the shared parser, one line written, the count from stats
+expect_err '"maybe"' kill sport 80 how maybe
+expect_err '"stage"' kill dport 80 stage syn
+expect_err 'port or an address' kill how fin
+expect_err '"how"' kill sport 80 how
+expect_rc 2 kill
+mkdir "$TMP/kproc"; : >"$TMP/kproc/rules"; echo 'killed 3' >"$TMP/kproc/stats"
+TCPFAULT_PROC_DIR=$TMP/kproc expect_rc 0 kill sport 3306 how fin
+[ "$(cat "$TMP/kproc/rules")" = "kill sport 3306 how fin" ] \
+	&& ok "kill writes one line" || not_ok "kill writes one line: $(cat "$TMP/kproc/rules")"
+[ "$(cat "$TMP/out")" = "killed 3" ] && ok "kill prints the count" || not_ok "kill prints the count: $(cat "$TMP/out")"
+TCPFAULT_PROC_DIR=$TMP/kproc expect_json kill saddr fd00::1 dport 80-90
+if have_python; then
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"killed": 3}' "$TMP/out" \
+		&& ok "kill JSON" || not_ok "kill JSON: $(cat "$TMP/out")"
+fi
+: >"$TMP/kproc/stats"
+TCPFAULT_PROC_DIR=$TMP/kproc expect_err 'did not report' kill port 80
+
 # --- model text
 "$BIN" model syn --kernel 6.1 >"$TMP/out"
 grep -q 'retransmissions 6, SYNs 7' "$TMP/out" && ok "6.1 r6: 6 retransmissions" || not_ok "6.1 r6 count"

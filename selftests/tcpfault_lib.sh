@@ -350,3 +350,59 @@ tf_mariadb_stop()
 	rm -rf "$TF_MARIADB_DIR"
 	TF_MARIADB_PID=
 }
+
+# --- Scenarios (scenarios.sh): sockets, counters and events by name
+# Small queries the scenario suite makes of a namespace. (handshake.sh
+# has its own copies of the same queries.)
+
+# tf_sockets NS STATE PORT: how many sockets of local or remote port PORT
+# are in STATE (ss state names: syn-recv, established ...).
+tf_sockets()
+{
+	tf_nsx "$1" ss -Htan state "$2" "( sport = :$3 or dport = :$3 )" | wc -l
+}
+
+# tf_nstat NS COUNTER: an SNMP counter of NS (nstat -az name).
+tf_nstat()
+{
+	tf_nsx "$1" nstat -az "$2" | awk -v k="$2" '$1 == k { print $2 }'
+}
+
+# tf_events NS AWK_COND: the events of NS satisfying AWK_COND, with the
+# fields by name (f["flags"], f["len"] ...), one "ts flags seq ack rule
+# verdict" line each.
+tf_events()
+{
+	tf_nsx "$1" cat /proc/net/tcpfault/events | awk '
+		{ for (i = 1; i < NF; i += 2) f[$i] = $(i + 1) }
+		'"$2"' { print f["ts"], f["flags"], f["seq"], f["ack"], f["rule"], f["verdict"] }'
+}
+
+# tf_sleep_until NS_TS SECONDS: sleep until SECONDS after the event time
+# NS_TS (CLOCK_MONOTONIC ns; /proc/uptime runs on the same clock here).
+tf_sleep_until()
+{
+	local now
+
+	now=$(awk '{ printf "%d", $1 * 1e9 }' /proc/uptime)
+	awk -v t="$1" -v s="$2" -v n="$now" 'BEGIN { d = (t - n) / 1e9 + s; if (d > 0) printf "%.3f", d; else print 0 }' |
+		xargs sleep
+}
+
+# tf_idle_in NS OUT ADDR PORT [TF_IDLE_OPTS...]: tf_idle in NS in the
+# background, its output in OUT; waits until connect() returned. Its pid
+# is in TF_IDLE_PID.
+tf_idle_in()
+{
+	local ns=$1 out=$2 addr=$3 port=$4
+
+	shift 4
+	# Not through tf_nsx (a function: its pid would be a subshell's).
+	nsenter --net="/run/netns/$ns" tf_idle --ready "$out.ready" "$@" "$addr" "$port" >"$out" 2>&1 &
+	# shellcheck disable=SC2034 # for the suites
+	TF_IDLE_PID=$!
+	slowwait 30 test -e "$out.ready" && return 0
+	tf_diag <"$out"
+	return 1
+}
+# --- end of Scenarios

@@ -1,0 +1,373 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The presets of `tcpfaultctl scenario`, end to end: each one installed
+# with the tool, between real sockets, and the effect its incident (seeds
+# 001-003) describes checked from the applications' side and against the
+# model. The matches themselves are handshake.sh's and stages.sh's.
+#
+#   cli                                   srv
+#   +----------------------+  veth  +----------------------+
+#   | tf_connect  10.0.1.1 |--------| 10.0.1.2   tf_listen |
+#   | tf_idle     fd00::1  |        | fd00::2   :8080-8086 |
+#   +----------------------+        +----------------------+
+#
+# Cases (the preset, where it is installed):
+# - syn-blackhole 8080 (cli): connect() fails with ETIMEDOUT at the
+#   model's time, every SYN lost on the model's schedule.
+# - synack-loss 8081 (srv): connect() fails with ETIMEDOUT; every SYN-ACK
+#   the server sent was lost.
+# - ack3-loss 8082 (cli, no "cookie no"): the client is ESTABLISHED, the
+#   server in SYN-RECV, each of its 5 SYN-ACK retransmissions answered by a
+#   lost ACK, then the server forgets; the client never learns.
+# - cookie-ack3-loss 8083 (srv): a warning when srv's tcp_syncookies is 0
+#   (read in srv: cli's is 1); with 2, one SYN-ACK (a cookie), the third
+#   ACK lost, nothing accepted, the client ESTABLISHED.
+# - silent-listen 8084 (srv, echo server): the client's request arrives,
+#   no reply byte ever reaches the client; the server's stack retransmits
+#   the reply on the model's schedule until tcp_retries2 (924.6 s) and
+#   forgets the connection; the client is still waiting.
+# - blackhole 8085 after 1000 (cli): an echo exchange in the first second
+#   works; later data is lost and TCP_USER_TIMEOUT ends it (ETIMEDOUT).
+# - IPv6: syn-blackhole 8086 (cli) with TCP_SYNCNT 2.
+# - scenario clear: removes the presets only (a rule added by hand stays),
+#   and connections work again.
+#
+# Meant for a guest with a virtual clock (scripts/run-in-vm --clock
+# virtual): about 1500 s of guest time.
+
+cd "$(dirname "$0")" || exit 1
+source ./tcpfault_lib.sh
+
+ALL_TESTS="
+	test_syn_blackhole
+	test_synack_loss
+	test_ack3_loss
+	test_cookie_ack3_loss
+	test_silent_listen
+	test_blackhole_after
+	test_syn_blackhole_ipv6
+	test_clear
+"
+
+CLI_ADDR=10.0.1.1
+SRV_ADDR=10.0.1.2
+CLI_ADDR6=fd00::1
+SRV_ADDR6=fd00::2
+TMPD=
+IDLE_PIDS=()
+
+setup()
+{
+	local port
+
+	setup_ns cli srv || return 1
+	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" || return 1
+	ip -n "$cli" addr add "$CLI_ADDR6/64" dev tf0 nodad &&
+	ip -n "$srv" addr add "$SRV_ADDR6/64" dev tf1 nodad || return 1
+	for port in 8080 8081 8082 8083; do
+		tf_listen_in "$srv" "$SRV_ADDR" "$port" || return 1
+	done
+	tf_listen_in "$srv" "$SRV_ADDR" 8084 --echo || return 1
+	tf_listen_in "$srv" "$SRV_ADDR" 8085 --echo || return 1
+	tf_listen_in "$srv" "$SRV_ADDR6" 8086 || return 1
+	TMPD=$(mktemp -d) || return 1
+	# What the checks run, into the page cache now: under the virtual
+	# clock the guest clock leaps while a binary is read over 9p.
+	tf_nsx "$srv" bash -c 'ss -Htan state syn-recv | wc -l; nstat -az TcpExtSyncookiesSent' >/dev/null
+	tcpfaultctl scenario list >/dev/null
+}
+
+cleanup()
+{
+	local pid
+
+	for pid in "${IDLE_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	[ -z "$TMPD" ] || rm -rf "$TMPD"
+	cleanup_all_ns
+}
+
+# expect CMD...: one condition of the current case (its local "ok"); a
+# failed one is named in a diagnostic line.
+expect()
+{
+	"$@" && return 0
+	echo "# not as expected: $*"
+	ok=0
+}
+
+# preset NS WANT NAME PORT [ARGS...]: `tcpfaultctl -n NS scenario NAME PORT
+# ARGS`; its output (the rule lines) must be WANT.
+preset()
+{
+	local ns=$1 want=$2 out
+
+	shift 2
+	out=$(tcpfaultctl -n "$ns" scenario "$@" 2>"$TMPD/preset.err")
+	echo "# tcpfaultctl -n ${ns%%-*} scenario $*: $out"
+	tf_diag <"$TMPD/preset.err"
+	[ "$out" = "$want" ]
+}
+
+# clear_presets NS N: `scenario clear` in NS says it removed N rules.
+clear_presets()
+{
+	local out
+
+	out=$(tcpfaultctl -n "$1" scenario clear)
+	[ "$out" = "removed $2 preset rule$([ "$2" = 1 ] || echo s)" ] && return 0
+	echo "# scenario clear: $out (want $2)"
+	return 1
+}
+
+# idle NAME NS ADDR PORT [TF_IDLE_OPTS...]: tf_idle in the background,
+# output in $TMPD/NAME; its pid is remembered for the cleanup.
+idle()
+{
+	local out=$TMPD/$1
+
+	shift
+	tf_idle_in "$1" "$out" "${@:2}"
+	local st=$?
+	IDLE_PIDS+=("$TF_IDLE_PID")
+	return $st
+}
+
+stop_idle()
+{
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# connect_times_out NS ADDR PORT [TF_CONNECT_OPTS...]: a connect() that
+# must fail with ETIMEDOUT; its end_ns in END.
+connect_times_out()
+{
+	local ns=$1 addr=$2 port=$3 out
+
+	shift 3
+	out=$(tf_nsx "$ns" tf_connect --timeout 900 "$@" "$addr" "$port" 2>&1)
+	echo "# tf_connect $addr $port: $out" | head -n 1
+	END=$(tf_field "$out" end_ns)
+	[ "$(tf_field "$out" errno)" = ETIMEDOUT ]
+}
+
+# syn_blackhole DESC ADDR PORT [SYNCNT]: the preset on the client; its
+# connect() (TCP_SYNCNT as given) times out on the model's schedule.
+syn_blackhole()
+{
+	local desc=$1 addr=$2 port=$3 ok=1 opt=() model=()
+
+	[ -z "${4:-}" ] || { opt=(--syncnt "$4"); model=("syncnt=$4"); }
+	tf_reset "$cli"
+	expect preset "$cli" "rule add id 1000000000 dport $port stage syn action drop" \
+		syn-blackhole "$port"
+	expect connect_times_out "$cli" "$addr" "$port" "${opt[@]}"
+	expect tf_timeline "$cli" --model syn --end "${END:-0}" --kernel "$TF_RELEASE" "${model[@]}"
+	expect clear_presets "$cli" 1
+	tf_result $ok "$desc"
+}
+
+test_syn_blackhole()
+{
+	syn_blackhole "syn-blackhole: connect() fails with ETIMEDOUT at the model's time" \
+		"$SRV_ADDR" 8080
+}
+
+test_synack_loss()
+{
+	local desc="synack-loss: connect() fails with ETIMEDOUT, every SYN-ACK of the server lost"
+	local port=8081 ok=1 n_sa n_pass
+
+	tf_reset "$srv"
+	expect preset "$srv" "rule add id 1000000000 sport $port stage synack action drop" \
+		synack-loss $port
+	expect connect_times_out "$cli" "$SRV_ADDR" $port
+	n_sa=$(tf_events "$srv" 'f["flags"] == "SA" && f["verdict"] == "drop"' | wc -l)
+	n_pass=$(tf_events "$srv" 'f["verdict"] != "drop"' | wc -l)
+	# Each request socket sends 1 + tcp_synack_retries (5) SYN-ACKs, and
+	# answers each retransmitted SYN with one more.
+	echo "# SYN-ACKs lost at the server: $n_sa (at least 6), other events $n_pass"
+	expect [ "$n_sa" -ge 6 ]
+	expect [ "$n_pass" = 0 ]
+	expect [ "$(tf_sockets "$srv" established $port)" = 0 ]
+	expect clear_presets "$srv" 1
+	tf_result $ok "$desc"
+}
+
+# Installed on the client: without "cookie no" the rule also works there.
+test_ack3_loss()
+{
+	local desc="ack3-loss: client ESTABLISHED, server SYN-RECV answered 6 times in vain, then forgotten"
+	local port=8082 ok=1 first n pid
+
+	tf_reset "$cli"
+	expect preset "$cli" "rule add id 1000000000 dport $port stage ack3 action drop" \
+		ack3-loss $port
+	expect idle ack3 "$cli" "$SRV_ADDR" $port --timeout 600
+	pid=$TF_IDLE_PID
+	echo "# after connect(): client ESTABLISHED $(tf_sockets "$cli" established $port)," \
+	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port)"
+	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
+	expect [ "$(tf_sockets "$srv" syn-recv $port)" = 1 ]
+	first=$(tf_events "$cli" 1 | head -n 1 | cut -d' ' -f1)
+	# SYN-ACKs at 1, 2, 4, 8, 16 s, the request dropped in [63.020,
+	# 65.884] s after the first (tcpfaultctl model synack).
+	tf_sleep_until "${first:-0}" 66.5
+	n=$(tf_events "$cli" 'f["flags"] == "A" && f["verdict"] == "drop"' | wc -l)
+	echo "# 66.5 s later: ACKs lost $n (the first and one per retransmitted SYN-ACK: 6);" \
+	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port);" \
+	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
+	expect [ "$n" = 6 ]
+	expect [ "$(tf_sockets "$srv" syn-recv $port)" = 0 ]
+	expect [ "$(tf_sockets "$srv" established $port)" = 0 ]
+	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
+	stop_idle "$pid"
+	expect clear_presets "$cli" 1
+	tf_result $ok "$desc"
+}
+
+test_cookie_ack3_loss()
+{
+	local desc="cookie-ack3-loss: warns at tcp_syncookies=0; at 2 one SYN-ACK, SyncookiesSent +1, nothing accepted"
+	local port=8083 ok=1 want sent0 sent1 first n_sa n_drop pid
+
+	want="rule add id 1000000000 dir in dport $port stage ack3 cookie yes action drop"
+	tf_reset "$srv"
+	# The sysctl is srv's: cli (where tcpfaultctl is not asked) keeps 1.
+	tf_sysctl "$srv" net.ipv4.tcp_syncookies 0
+	expect preset "$srv" "$want" cookie-ack3-loss $port
+	expect grep -q 'warning: net.ipv4.tcp_syncookies is 0' "$TMPD/preset.err"
+	expect clear_presets "$srv" 1
+
+	tf_sysctl "$srv" net.ipv4.tcp_syncookies 2
+	expect preset "$srv" "$want" cookie-ack3-loss $port
+	expect [ ! -s "$TMPD/preset.err" ]
+	expect tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log
+	sent0=$(tf_nstat "$srv" TcpExtSyncookiesSent)
+	expect idle cookie "$cli" "$SRV_ADDR" $port --timeout 600
+	pid=$TF_IDLE_PID
+	first=$(tf_events "$srv" 'f["flags"] == "SA"' | head -n 1 | cut -d' ' -f1)
+	tf_sleep_until "${first:-0}" 10
+	sent1=$(tf_nstat "$srv" TcpExtSyncookiesSent)
+	n_sa=$(tf_events "$srv" 'f["flags"] == "SA"' | wc -l)
+	n_drop=$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "drop"' | wc -l)
+	echo "# 10 s after the SYN-ACK: SYN-ACKs $n_sa, SyncookiesSent +$((sent1 - sent0)), ACKs lost $n_drop;" \
+	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port);" \
+	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
+	expect [ "$n_sa" = 1 ]
+	expect [ $((sent1 - sent0)) = 1 ]
+	expect [ "$n_drop" = 1 ]
+	expect [ "$(tf_sockets "$srv" syn-recv $port)" = 0 ]
+	expect [ "$(tf_sockets "$srv" established $port)" = 0 ]
+	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
+	stop_idle "$pid"
+	tf_sysctl "$srv" net.ipv4.tcp_syncookies 1
+	expect clear_presets "$srv" 1
+	tf_result $ok "$desc"
+}
+
+# The client sends a request and waits in recv(); the echo server's reply
+# is what the preset loses, retransmission after retransmission.
+test_silent_listen()
+{
+	local desc="silent-listen: no reply byte reaches the client; the server retransmits on the model's schedule"
+	local port=8084 ok=1 pid rto first received
+
+	tf_reset "$srv"
+	expect preset "$srv" "rule add id 1000000000 sport $port stage data action drop" \
+		silent-listen $port
+	mkfifo "$TMPD/go.silent"
+	expect idle silent "$cli" "$SRV_ADDR" $port --send 100 --go "$TMPD/go.silent" --timeout 1500
+	pid=$TF_IDLE_PID
+	# The server's RTO from the handshake, before it sends anything.
+	rto=$(tf_nsx "$srv" ss -tin "( sport = :$port )" | sed -n 's/.* rto:\([0-9.]*\).*/\1/p' | head -n 1)
+	rto=${rto%.*}
+	echo "# server RTO after the handshake: ${rto:-?} ms"
+	echo go >"$TMPD/go.silent"
+	expect slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv grep -c . /proc/net/tcpfault/events) -ge 1 ]"
+	first=$(tf_events "$srv" 1 | head -n 1 | cut -d' ' -f1)
+	# tcp_retries2=15: the server gives up at the first timer after 924.6 s
+	# from its first RTO retransmission (later with a large handshake RTT:
+	# the virtual clock may leap while the guest waits for its 9p root).
+	tf_sleep_until "${first:-0}" 930
+	for _ in $(seq 30); do
+		[ "$(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)" = 0 ] && break
+		sleep 10
+	done
+	received=$(tf_nsx "$cli" ss -tinH "( dport = :$port )" | grep -o 'bytes_received:[0-9]*')
+	echo "# $(awk -v t="${first:-0}" '{ printf "%.0f", $1 - t / 1e9 }' /proc/uptime) s later: client ESTABLISHED $(tf_sockets "$cli" established $port)" \
+	     "${received:-bytes_received:0}, server sockets $(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)"
+	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
+	expect [ -z "$received" ]
+	expect [ "$(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)" = 0 ]
+	expect tf_timeline "$srv" --model data --kernel "$TF_RELEASE" "rto_ms=${rto:-204}"
+	stop_idle "$pid"
+	expect clear_presets "$srv" 1
+	tf_result $ok "$desc"
+}
+
+test_blackhole_after()
+{
+	local desc="blackhole after 1000: an exchange in the first second works, then data is lost until TCP_USER_TIMEOUT"
+	local port=8085 ok=1 out pid
+
+	tf_reset "$cli"
+	expect preset "$cli" "rule add id 1000000000 port $port after 1000 action drop" \
+		blackhole $port after 1000
+	out=$(tf_nsx "$cli" tf_connect --timeout 5 --send hello "$SRV_ADDR" $port 2>&1)
+	echo "# within 1 s: $(tr '\n' ' ' <<<"$out")"
+	expect [ "$(tail -n 1 <<<"$out")" = hello ]
+	expect [ "$(tf_events "$cli" 1 | wc -l)" = 0 ]
+	mkfifo "$TMPD/go.bh"
+	expect idle bh "$cli" "$SRV_ADDR" $port --user-timeout 10000 --send 100 --go "$TMPD/go.bh" --timeout 600
+	pid=$TF_IDLE_PID
+	sleep 1.5
+	echo go >"$TMPD/go.bh"
+	wait "$pid"
+	out=$(cat "$TMPD/bh")
+	echo "# after 1.5 s: $out; lost: $(tf_events "$cli" 'f["verdict"] == "drop"' | wc -l)"
+	expect grep -q "errno ETIMEDOUT" <<<"$out"
+	expect [ "$(tf_events "$cli" 'f["verdict"] == "drop"' | wc -l)" -ge 3 ]
+	expect clear_presets "$cli" 1
+	tf_result $ok "$desc"
+}
+
+test_syn_blackhole_ipv6()
+{
+	syn_blackhole "IPv6: syn-blackhole, connect() with TCP_SYNCNT 2 fails at the model's time" \
+		"$SRV_ADDR6" 8086 2
+}
+
+# Presets stacked after a rule added by hand; clear takes the presets only.
+test_clear()
+{
+	local desc="scenario clear: the presets go, a rule added by hand stays, connections work again"
+	local ok=1 out
+
+	tf_reset "$cli"
+	expect tcpfaultctl -n "$cli" rule add dport 9 action log
+	expect preset "$cli" "rule add id 1000000000 dport 8080 stage syn action drop" syn-blackhole 8080
+	expect preset "$cli" "rule add id 1000000001 port 8085 after 0 action drop" blackhole 8085
+	out=$(tf_nsx "$cli" tf_connect --timeout 5 --syncnt 1 "$SRV_ADDR" 8080 2>&1)
+	echo "# with the presets: $(head -n 1 <<<"$out")"
+	expect [ "$(tf_field "$out" errno)" = ETIMEDOUT ]
+	expect clear_presets "$cli" 2
+	out=$(tcpfaultctl -n "$cli" rule list)
+	echo "# left: $out"
+	expect [ "$(cut -d' ' -f1-5 <<<"$out")" = "add id 1 dport 9" ]
+	out=$(tf_nsx "$cli" tf_connect --timeout 5 "$SRV_ADDR" 8080 2>&1)
+	echo "# 8080: $out"
+	expect [ "$(tf_field "$out" errno)" = 0 ]
+	out=$(tf_nsx "$cli" tf_connect --timeout 5 --send hello "$SRV_ADDR" 8085 2>&1)
+	echo "# 8085: $(tr '\n' ' ' <<<"$out")"
+	expect [ "$(tail -n 1 <<<"$out")" = hello ]
+	expect clear_presets "$cli" 0
+	tf_reset "$cli"
+	tf_result $ok "$desc"
+}
+
+tf_require tf_idle
+tf_run_tests

@@ -55,7 +55,29 @@ SRV_ADDR=10.0.1.2
 CLI_ADDR6=fd00::1
 SRV_ADDR6=fd00::2
 TMPD=
-IDLE_PIDS=()
+PIDS=()
+
+# listen ADDR PORT [TF_LISTEN_OPTS...]: tf_listen in srv, in the background;
+# it creates $TMPD/listen.PORT once listening.
+listen()
+{
+	local addr=$1 port=$2
+
+	shift 2
+	nsenter --net="/run/netns/$srv" tf_listen --ready "$TMPD/listen.$port" "$@" \
+		"$addr" "$port" >/dev/null &
+	PIDS+=($!)
+}
+
+# listening PORT...: whether every listen PORT is ready.
+listening()
+{
+	local port
+
+	for port in "$@"; do
+		[ -e "$TMPD/listen.$port" ] || return 1
+	done
+}
 
 setup()
 {
@@ -65,13 +87,19 @@ setup()
 	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" || return 1
 	ip -n "$cli" addr add "$CLI_ADDR6/64" dev tf0 nodad &&
 	ip -n "$srv" addr add "$SRV_ADDR6/64" dev tf1 nodad || return 1
-	for port in 8080 8081 8082 8083; do
-		tf_listen_in "$srv" "$SRV_ADDR" "$port" || return 1
-	done
-	tf_listen_in "$srv" "$SRV_ADDR" 8084 --echo || return 1
-	tf_listen_in "$srv" "$SRV_ADDR" 8085 --echo || return 1
-	tf_listen_in "$srv" "$SRV_ADDR6" 8086 || return 1
 	TMPD=$(mktemp -d) || return 1
+	for port in 8080 8081 8082 8083; do
+		listen "$SRV_ADDR" "$port"
+	done
+	listen "$SRV_ADDR" 8084 --echo
+	listen "$SRV_ADDR" 8085 --echo
+	listen "$SRV_ADDR6" 8086
+	# All at once, and guest seconds to spare: under the virtual clock the
+	# guest clock runs on while a loaded host serves the 9p root.
+	if ! slowwait 300 listening 8080 8081 8082 8083 8084 8085 8086; then
+		echo "# listeners ready: $(cd "$TMPD" && echo listen.*)"
+		return 1
+	fi
 	# What the checks run, into the page cache now: under the virtual
 	# clock the guest clock leaps while a binary is read over 9p.
 	tf_nsx "$srv" bash -c 'ss -Htan state syn-recv | wc -l; nstat -az TcpExtSyncookiesSent' >/dev/null
@@ -82,7 +110,7 @@ cleanup()
 {
 	local pid
 
-	for pid in "${IDLE_PIDS[@]}"; do
+	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
 	[ -z "$TMPD" ] || rm -rf "$TMPD"
@@ -131,7 +159,7 @@ idle()
 	shift
 	tf_idle_in "$1" "$out" "${@:2}"
 	local st=$?
-	IDLE_PIDS+=("$TF_IDLE_PID")
+	PIDS+=("$TF_IDLE_PID")
 	return $st
 }
 

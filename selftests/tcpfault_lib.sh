@@ -401,7 +401,7 @@ tf_idle_in()
 	nsenter --net="/run/netns/$ns" tf_idle --ready "$out.ready" "$@" "$addr" "$port" >"$out" 2>&1 &
 	# shellcheck disable=SC2034 # for the suites
 	TF_IDLE_PID=$!
-	slowwait 30 test -e "$out.ready" && return 0
+	slowwait 120 test -e "$out.ready" && return 0
 	tf_diag <"$out"
 	return 1
 }

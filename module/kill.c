@@ -231,7 +231,7 @@ static u32 tf_kill_run_one(struct net *net, const struct tf_kill *kill,
 	return total;
 }
 
-/* Runs every kill of @k in order; returns how many sockets they severed. */
+/* Runs every kill of @k in order; @killed: how many sockets they severed. */
 int tf_kills_run(struct net *net, const struct tf_kills *k, u32 *killed)
 {
 	char line[TF_LINE_MAX];

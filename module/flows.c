@@ -2,9 +2,10 @@
 /*
  * Per-flow state, kept only for flows a rule matched: the flow's number
  * (shown in events, one for both directions of a 4-tuple and stable across
- * retransmitted SYNs), per rule how many of its packets matched, which is
- * what "skip N" and "count N" count, and for "after" rules when the flow
- * was established.
+ * retransmitted SYNs); per rule how many of its packets matched and how
+ * many it acted on, which is what the limits (skip, every, prob, count)
+ * count; and for "after" and "idle" rules when the flow was established
+ * and last carried a packet.
  *
  * Memory is bounded by the max_flows parameter: the least recently used
  * flow makes room, and flows idle longer than flow_timeout seconds go
@@ -34,10 +35,12 @@ struct tf_flow {
 	u32			id;
 	unsigned long		last_used;	/* jiffies */
 	u64			established;	/* ns, 0 = not yet */
+	u64			last_seen;	/* ns, 0 = never */
 	u8			next_slot;
-	struct {
+	struct tf_flow_slot {
 		u64 serial;		/* tf_rule.serial, 0 = free */
-		u32 matches;
+		u32 matches;		/* packets of the flow it matched */
+		u32 acted;		/* of which it acted on */
 	} slots[TF_FLOW_RULE_SLOTS];
 };
 
@@ -147,49 +150,70 @@ static struct tf_flow *tf_flow_use(struct tf_flows *fl,
 }
 
 /*
- * Whether the flow of @pkt has been established for @ms.  A flow is
- * established by its first packet without SYN (the handshake's last ACK,
- * or the first one seen of a flow older than the rule), which itself is
- * not "after"; a SYN starts the flow over.
+ * The times "after" and "idle" ask of @pkt's flow, taken once per packet
+ * however many rules ask: how long the flow has been established, and how
+ * long it had been silent before this packet.  A flow is established by
+ * its first packet without SYN (the handshake's last ACK, or the first
+ * seen of a flow older than the rule), which itself is not "after"; a SYN
+ * starts the flow over.
  */
-bool tf_flow_after(struct tf_flows *fl, const struct tf_pkt *pkt, u32 ms)
+void tf_flow_timing(struct tf_flows *fl, struct tf_pkt *pkt)
 {
 	u64 now = ktime_get_ns();
 	struct tf_flow *f;
-	bool after = false;
 
+	if (pkt->timing_known)
+		return;
+	pkt->timing_known = true;
 	spin_lock_bh(&fl->lock);
 	f = tf_flow_use(fl, pkt);
 	if (f) {
-		if (pkt->flags & TF_FLAG_SYN)
+		if (f->last_seen)
+			pkt->silent = now - f->last_seen;
+		f->last_seen = now;
+		if (pkt->flags & TF_FLAG_SYN) {
 			f->established = 0;
-		else if (!f->established)
+		} else if (!f->established) {
 			f->established = now;
-		else
-			after = now - f->established >= (u64)ms * NSEC_PER_MSEC;
+		} else {
+			pkt->established = true;
+			pkt->est_age = now - f->established;
+		}
 	}
 	spin_unlock_bh(&fl->lock);
-	return after;
 }
 
-/* Per-flow matches of @r, counting this one; 1 if no state can be kept. */
-static u32 tf_flow_count_match(struct tf_flow *f, const struct tf_rule *r)
+/* The per-flow counters of @r, with this match counted. */
+static struct tf_flow_slot *tf_flow_count_match(struct tf_flow *f,
+						const struct tf_rule *r)
 {
+	struct tf_flow_slot *slot;
 	unsigned int i;
 
 	for (i = 0; i < TF_FLOW_RULE_SLOTS; i++) {
-		if (f->slots[i].serial == r->serial) {
-			if (f->slots[i].matches < U32_MAX)
-				f->slots[i].matches++;
-			return f->slots[i].matches;
+		slot = &f->slots[i];
+		if (slot->serial == r->serial) {
+			if (slot->matches < U32_MAX)
+				slot->matches++;
+			return slot;
 		}
 	}
 	/* A new rule for this flow takes the oldest slot. */
-	i = f->next_slot;
-	f->next_slot = (i + 1) % TF_FLOW_RULE_SLOTS;
-	f->slots[i].serial = r->serial;
-	f->slots[i].matches = 1;
-	return 1;
+	slot = &f->slots[f->next_slot];
+	f->next_slot = (f->next_slot + 1) % TF_FLOW_RULE_SLOTS;
+	slot->serial = r->serial;
+	slot->matches = 1;
+	slot->acted = 0;
+	return slot;
+}
+
+/*
+ * "prob": whether the @m-th selected match of a flow is hit, from the
+ * rule's seed alone, so that a seed replays the same packets of a flow.
+ */
+static bool tf_prob_hit(const struct tf_rule_spec *s, u32 m)
+{
+	return jhash_2words(m, s->seed, 0x74666175) % TF_PROB_ONE < s->prob;
 }
 
 /*
@@ -200,15 +224,29 @@ bool tf_flow_account(struct tf_flows *fl, const struct tf_pkt *pkt,
 		     const struct tf_rule *r, u32 *flow_id)
 {
 	const struct tf_rule_spec *s = &r->spec;
+	struct tf_flow_slot *slot = NULL;
 	struct tf_flow *f;
-	u32 n = 1;
+	bool apply;
+	u32 m;
 
 	spin_lock_bh(&fl->lock);
 	f = tf_flow_use(fl, pkt);
-	if (f && (s->skip || s->count))
-		n = tf_flow_count_match(f, r);
+	if (f && (s->skip || s->count || s->every || s->prob))
+		slot = tf_flow_count_match(f, r);
 	*flow_id = f ? f->id : 0;
-	spin_unlock_bh(&fl->lock);
 
-	return n > s->skip && (!s->count || n - s->skip <= s->count);
+	/* skip, then every and prob select, then count caps the acts. */
+	m = slot ? slot->matches : 1;
+	apply = m > s->skip;
+	m -= s->skip;
+	if (apply && s->every)
+		apply = !(m % s->every);
+	if (apply && s->prob)
+		apply = tf_prob_hit(s, m);
+	if (apply && s->count && slot)
+		apply = slot->acted < s->count;
+	if (apply && slot)
+		slot->acted++;
+	spin_unlock_bh(&fl->lock);
+	return apply;
 }

@@ -272,12 +272,122 @@ static bool tf_set_window(struct sk_buff *skb, const struct tf_pkt *pkt,
 	return true;
 }
 
+/*
+ * Rewrites TCP header flags: @arg holds the bits to set, and the bits to
+ * clear shifted by 8.  The checksum stays valid.
+ */
+static bool tf_set_flags(struct sk_buff *skb, const struct tf_pkt *pkt,
+			 u32 arg)
+{
+	struct tcphdr *th;
+	__be16 *word, old;
+	u8 *flags;
+
+	if (skb_ensure_writable(skb, pkt->thoff + sizeof(*th)))
+		return false;
+	th = (struct tcphdr *)(skb->data + pkt->thoff);
+	word = (__be16 *)((u8 *)th + 12);	/* data offset and flags */
+	flags = (u8 *)th + 13;
+	old = *word;
+	*flags = (*flags | (arg & 0xff)) & ~(arg >> 8);
+	inet_proto_csum_replace2(&th->check, skb, old, *word, false);
+	return true;
+}
+
+/*
+ * Changes the payload so the application receives other bytes: the first
+ * byte is inverted.  The checksum is updated (or, for a packet whose
+ * checksum is still to be computed, left to be), so nothing below TCP's
+ * users notices.
+ */
+static bool tf_corrupt(struct sk_buff *skb, const struct tf_pkt *pkt)
+{
+	unsigned int off = skb->len - pkt->len;
+	__be16 old, new;
+	struct tcphdr *th;
+	u8 w[2];
+
+	if (skb_ensure_writable(skb, off + min(pkt->len, 2U)))
+		return false;
+	th = (struct tcphdr *)(skb->data + pkt->thoff);
+	/* TCP headers are whole words: the byte starts a checksum word. */
+	w[0] = skb->data[off];
+	w[1] = pkt->len > 1 ? skb->data[off + 1] : 0;
+	memcpy(&old, w, 2);
+	w[0] ^= 0xff;
+	memcpy(&new, w, 2);
+	skb->data[off] = w[0];
+	inet_proto_csum_replace2(&th->check, skb, old, new, false);
+	return true;
+}
+
 struct tf_decision {
 	struct tf_net		*tn;
 	struct sk_buff		*skb;
 	struct tf_pkt		*pkt;
 	bool			drop;
+	u32			delay;	/* ms to hold the packet, 0 = none */
 };
+
+/* "after" and "idle": how long the flow has been established, or silent. */
+static bool tf_timing_holds(struct tf_net *tn, const struct tf_rule *r,
+			    struct tf_pkt *pkt)
+{
+	const struct tf_rule_spec *s = &r->spec;
+
+	if (!s->after_set && !s->idle_set)
+		return true;
+	/* They follow every packet of their flows, whatever it matches. */
+	if (!tf_rule_matches_flow(r, pkt))
+		return false;
+	tf_flow_timing(&tn->flows, pkt);
+	if (s->after_set && (!pkt->established ||
+			     pkt->est_age < (u64)s->after * NSEC_PER_MSEC))
+		return false;
+	return !s->idle_set || pkt->silent >= (u64)s->idle * NSEC_PER_MSEC;
+}
+
+/* Actions that cannot apply to a packet pass it by, as no match. */
+static bool tf_action_applies(const struct tf_rule_spec *s,
+			      const struct tf_pkt *pkt)
+{
+	switch (s->action) {
+	case TF_ACT_RESET:
+	case TF_ACT_RESET_BOTH:
+		return !(pkt->flags & TF_FLAG_RST);	/* no RST for a RST */
+	case TF_ACT_CORRUPT:
+		return pkt->len;
+	}
+	return true;
+}
+
+/* Applies @r's action; false when it could not (no memory). */
+static bool tf_act(struct tf_decision *d, const struct tf_rule *r)
+{
+	const struct tf_rule_spec *s = &r->spec;
+
+	switch (s->action) {
+	case TF_ACT_WINDOW:
+		return tf_set_window(d->skb, d->pkt, s->action_arg);
+	case TF_ACT_FLAGS:
+		return tf_set_flags(d->skb, d->pkt, s->action_arg);
+	case TF_ACT_CORRUPT:
+		return tf_corrupt(d->skb, d->pkt);
+	case TF_ACT_RESET_BOTH:
+		tf_send_rst(d->pkt->net, d->pkt, false);
+		fallthrough;
+	case TF_ACT_RESET:
+		tf_send_rst(d->pkt->net, d->pkt, true);
+		fallthrough;
+	case TF_ACT_DROP:
+		d->drop = true;
+		return true;
+	case TF_ACT_DELAY:
+		d->delay = s->action_arg;
+		return true;
+	}
+	return true;
+}
 
 static bool tf_try_rule(struct tf_rule *r, void *arg)
 {
@@ -285,36 +395,24 @@ static bool tf_try_rule(struct tf_rule *r, void *arg)
 	struct tf_net *tn = d->tn;
 	u32 flow_id;
 
-	/* "after" follows every packet of its flows, whatever it matches. */
-	if (r->spec.after_set &&
-	    (!tf_rule_matches_flow(r, d->pkt) ||
-	     !tf_flow_after(&tn->flows, d->pkt, r->spec.after)))
-		return true;
-	if (!tf_rule_matches(r, d->pkt))
+	if (!tf_timing_holds(tn, r, d->pkt) || !tf_rule_matches(r, d->pkt) ||
+	    !tf_action_applies(&r->spec, d->pkt))
 		return true;
 	atomic64_inc(&r->hits);
 	this_cpu_inc(tn->stats->matched);
 
-	/* Limits (skip, count) are per flow. */
+	/* Limits (skip, every, prob, count) are per flow. */
 	if (!tf_flow_account(&tn->flows, d->pkt, r, &flow_id))
 		return true;
-
-	switch (r->spec.action) {
-	case TF_ACT_WINDOW:
-		if (!tf_set_window(d->skb, d->pkt, r->spec.action_arg))
-			return true;
-		break;
-	case TF_ACT_DROP:
-		d->drop = true;
-		break;
-	}
+	if (!tf_act(d, r))
+		return true;
 	atomic64_inc(&r->acted);
 	this_cpu_inc(tn->stats->action[r->spec.action]);
 	tf_event_record(&tn->ring, d->pkt, r->spec.id, flow_id,
 			r->spec.action);
 
-	/* Only a drop ends the walk; log and window pass to later rules. */
-	return !d->drop;
+	/* A drop or a delay ends the walk; the others pass to later rules. */
+	return !d->drop && !d->delay;
 }
 
 static unsigned int tf_hook(void *priv, struct sk_buff *skb,
@@ -329,6 +427,9 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	/* nf_hook_slow() holds rcu_read_lock() around the hooks. */
 	t = rcu_dereference(tn->table);
 	if (!t || !(t->dirs & BIT(dir)))
+		return NF_ACCEPT;
+	/* Our own RSTs, on their way out. */
+	if (dir == TF_DIR_OUT && tf_xmit_busy())
 		return NF_ACCEPT;
 	if (!tf_pkt_parse(skb, state->pf, &pkt))
 		return NF_ACCEPT;
@@ -345,7 +446,11 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	d.skb = skb;
 	d.pkt = &pkt;
 	d.drop = false;
+	d.delay = 0;
 	tf_table_walk(t, &pkt, tf_try_rule, &d);
+	if (d.delay)
+		return tf_delay_hold(&tn->delay, skb, state, d.delay) ?
+		       NF_STOLEN : NF_ACCEPT;
 	if (!d.drop)
 		return NF_ACCEPT;
 

@@ -18,6 +18,7 @@ unsigned int tf_net_id __read_mostly;
 unsigned int tf_event_ring_size __read_mostly = 4096;
 unsigned int tf_max_flows __read_mostly = 65536;
 unsigned int tf_flow_timeout __read_mostly = 4 * 3600;
+unsigned int tf_delay_max __read_mostly = 10000;
 
 /* Parameters refuse values outside their range instead of clamping. */
 static int tf_param_set_range(const char *val, const struct kernel_param *kp,
@@ -52,6 +53,16 @@ static int tf_param_set_timeout(const char *val, const struct kernel_param *kp)
 	return tf_param_set_range(val, kp, 1, 7 * 24 * 3600);
 }
 
+static int tf_param_set_delay(const char *val, const struct kernel_param *kp)
+{
+	return tf_param_set_range(val, kp, 1, 1 << 20);
+}
+
+static const struct kernel_param_ops tf_delay_param_ops = {
+	.set	= tf_param_set_delay,
+	.get	= param_get_uint,
+};
+
 static const struct kernel_param_ops tf_ring_param_ops = {
 	.set	= tf_param_set_ring,
 	.get	= param_get_uint,
@@ -74,6 +85,8 @@ module_param_cb(max_flows, &tf_flows_param_ops, &tf_max_flows, 0644);
 MODULE_PARM_DESC(max_flows, "Flows tracked per namespace, 1..16777216");
 module_param_cb(flow_timeout, &tf_timeout_param_ops, &tf_flow_timeout, 0644);
 MODULE_PARM_DESC(flow_timeout, "Seconds an idle flow's state is kept");
+module_param_cb(delay_max, &tf_delay_param_ops, &tf_delay_max, 0644);
+MODULE_PARM_DESC(delay_max, "Packets the delay action holds per namespace, 1..1048576");
 
 static int __net_init tf_net_init(struct net *net)
 {
@@ -84,6 +97,7 @@ static int __net_init tf_net_init(struct net *net)
 	RCU_INIT_POINTER(tn->table, NULL);
 	mutex_init(&tn->write_lock);
 	spin_lock_init(&tn->ring.lock);
+	tf_delay_init(&tn->delay);
 
 	tn->stats = alloc_percpu(struct tf_stats);
 	if (!tn->stats)
@@ -123,6 +137,7 @@ static void __net_exit tf_net_exit(struct net *net)
 	struct tf_net *tn = tf_net(net);
 
 	tf_proc_exit(net, tn);
+	tf_delay_exit(&tn->delay);
 	tf_rules_free(tn);
 	tf_flows_exit(&tn->flows);
 	tf_ring_free(&tn->ring);

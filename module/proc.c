@@ -205,8 +205,8 @@ static int tf_stats_show(struct seq_file *m, void *v)
 	struct tf_net *tn = tf_net(m->private);
 	struct tf_stats sum = { };
 	struct tf_table *t;
-	u64 head, tail, lost, flows, evicted;
-	unsigned int a;
+	u64 head, tail, lost, flows, evicted, overflow;
+	unsigned int a, held;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
@@ -233,12 +233,17 @@ static int tf_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "rules %u\n", t ? t->nr : 0);
 	seq_printf(m, "seen %llu\nmatched %llu\n", sum.seen, sum.matched);
 	for (a = TF_ACT_NONE + 1; a < TF_ACT_MAX; a++)
-		seq_printf(m, "action_%s %llu\n", tf_action_name(a),
-			   sum.action[a]);
+		seq_printf(m, "action_%s %llu\n", a == TF_ACT_RESET_BOTH ?
+			   "reset_both" : tf_action_name(a), sum.action[a]);
 	seq_printf(m, "events %llu\nevents_held %llu\nevents_lost %llu\n",
 		   head, head - tail, lost);
 	seq_printf(m, "flows %llu\nflows_evicted %llu\n", flows, evicted);
 	seq_printf(m, "killed %u\n", tn->killed);
+	spin_lock_bh(&tn->delay.lock);
+	held = tn->delay.nr;
+	overflow = tn->delay.overflow;
+	spin_unlock_bh(&tn->delay.lock);
+	seq_printf(m, "delay_held %u\ndelay_overflow %llu\n", held, overflow);
 	if (tn->error[0])
 		seq_printf(m, "error %s\n", tn->error);
 	mutex_unlock(&tn->write_lock);

@@ -11,6 +11,7 @@
  */
 #include <linux/hash.h>
 #include <linux/log2.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -257,8 +258,9 @@ static struct tf_table *tf_table_build(struct tf_rule **rules, u32 nr)
 		const struct tf_rule_spec *s = &rules[i]->spec;
 
 		t->rules[i] = rules[i];
-		/* "after" watches its flows' handshakes from every side. */
-		t->dirs |= s->dir && !s->after_set ? BIT(s->dir) :
+		/* "after" and "idle" watch their flows from every side. */
+		t->dirs |= s->dir && !s->after_set && !s->idle_set ?
+			   BIT(s->dir) :
 			   BIT(TF_DIR_IN) | BIT(TF_DIR_OUT) | BIT(TF_DIR_FWD);
 		n = tf_rule_keys(s, keys);
 		if (!n)
@@ -364,6 +366,11 @@ static int tf_edit_add(struct tf_edit *e, const struct tf_rule_spec *spec)
 	}
 	r->spec = *spec;
 	r->spec.id = id;
+	/* A random sequence, that "seed" in the listing can replay. */
+	if (r->spec.prob && !r->spec.seed_set) {
+		r->spec.seed = get_random_u32();
+		r->spec.seed_set = true;
+	}
 	r->serial = atomic64_inc_return(&tf_rule_serial);
 
 	memmove(&e->rules[at + 1], &e->rules[at],
@@ -371,6 +378,16 @@ static int tf_edit_add(struct tf_edit *e, const struct tf_rule_spec *spec)
 	e->rules[at] = r;
 	e->nr++;
 	return 0;
+}
+
+static bool tf_edit_has_delay(const struct tf_edit *e)
+{
+	u32 i;
+
+	for (i = 0; i < e->nr; i++)
+		if (e->rules[i]->spec.action == TF_ACT_DELAY)
+			return true;
+	return false;
 }
 
 /* Rules made by this write die at once; published ones after commit. */
@@ -532,6 +549,8 @@ int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len)
 			goto out_abort;
 	}
 	rcu_assign_pointer(tn->table, new);
+	if (!tf_edit_has_delay(&e))
+		tf_delay_release(&tn->delay);
 
 	/* Published rules that the write removed. */
 	for (i = 0; old && i < old->nr; i++) {

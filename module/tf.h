@@ -13,6 +13,7 @@
 #ifndef _TF_H
 #define _TF_H
 
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -85,6 +86,10 @@ struct tf_pkt {
 	u32	thoff;			/* TCP header offset in the skb */
 	u8	cookie;			/* TF_COOKIE_*, once ack_known */
 	bool	ack_known;		/* ACK or ACK3 decided (pure ACKs) */
+	bool	timing_known;		/* the flow times below were taken */
+	bool	established;		/* the flow is, for est_age ns */
+	u64	est_age;
+	u64	silent;			/* ns the flow was silent before */
 	int	ifindex;		/* input device, for socket lookups */
 	struct net *net;
 	struct sk_buff *skb;
@@ -125,6 +130,16 @@ struct tf_flows {
 	u64			evicted;
 };
 
+/* Packets the delay action holds (delay.c). */
+struct tf_delayq {
+	spinlock_t		lock;	/* all fields */
+	struct list_head	list;	/* struct tf_held, in due order */
+	struct hrtimer		timer;	/* at the first one's due time */
+	u32			nr;
+	u64			overflow; /* passed undelayed: list full */
+	bool			dying;
+};
+
 struct tf_net {
 	possible_net_t			net;		/* the one we belong to */
 	struct tf_table __rcu		*table;
@@ -132,6 +147,7 @@ struct tf_net {
 	u32				killed;		/* by the last kill write */
 	struct tf_ring			ring;
 	struct tf_flows			flows;
+	struct tf_delayq		delay;
 	struct tf_stats __percpu	*stats;
 	struct proc_dir_entry		*proc_dir;
 	char				error[TF_ERR_MAX + 16];
@@ -142,11 +158,24 @@ extern unsigned int tf_net_id;
 extern unsigned int tf_event_ring_size;
 extern unsigned int tf_max_flows;
 extern unsigned int tf_flow_timeout;
+extern unsigned int tf_delay_max;
 
 static inline struct tf_net *tf_net(const struct net *net)
 {
 	return net_generic(net, tf_net_id);
 }
+
+/* delay.c */
+struct nf_hook_state;
+void tf_delay_init(struct tf_delayq *q);
+bool tf_delay_hold(struct tf_delayq *q, struct sk_buff *skb,
+		   const struct nf_hook_state *state, u32 ms);
+void tf_delay_release(struct tf_delayq *q);
+void tf_delay_exit(struct tf_delayq *q);
+
+/* reset.c */
+bool tf_xmit_busy(void);
+int tf_send_rst(struct net *net, const struct tf_pkt *pkt, bool to_sender);
 
 /* hooks.c */
 void tf_pkt_classify_ack(struct tf_pkt *pkt);
@@ -167,7 +196,7 @@ int tf_flows_init(struct tf_flows *fl);
 void tf_flows_exit(struct tf_flows *fl);
 bool tf_flow_account(struct tf_flows *fl, const struct tf_pkt *pkt,
 		     const struct tf_rule *r, u32 *flow_id);
-bool tf_flow_after(struct tf_flows *fl, const struct tf_pkt *pkt, u32 ms);
+void tf_flow_timing(struct tf_flows *fl, struct tf_pkt *pkt);
 
 /* events.c */
 int tf_ring_alloc(struct tf_ring *ring);

@@ -41,29 +41,37 @@ static const char * const tf_action_names[] = {
 	[TF_ACT_DROP] = "drop",
 	[TF_ACT_LOG] = "log",
 	[TF_ACT_WINDOW] = "window",
+	[TF_ACT_RESET] = "reset",
+	[TF_ACT_RESET_BOTH] = "reset-both",
+	[TF_ACT_DELAY] = "delay",
+	[TF_ACT_FLAGS] = "flags",
+	[TF_ACT_CORRUPT] = "corrupt",
+};
+
+/* TCP header flag bits by letter, in the order events print them. */
+static const struct {
+	char letter;
+	u8 bit;
+} tf_flag_letters[] = {
+	{ 'S', 0x02 }, { 'F', 0x01 }, { 'R', 0x04 }, { 'P', 0x08 },
+	{ 'A', 0x10 }, { 'U', 0x20 }, { 'E', 0x40 }, { 'C', 0x80 },
 };
 
 struct tf_name_bits {
 	const char *name;
 	u8 bits;
-	bool supported;
 };
 
 static const struct tf_name_bits tf_stage_names[] = {
-	{ "syn",	TF_STAGE_SYN,		true },
-	{ "synack",	TF_STAGE_SYNACK,	true },
-	{ "ack3",	TF_STAGE_ACK3,		true },
-	{ "ack",	TF_STAGE_ACK,		true },
-	{ "data",	TF_STAGE_DATA,		true },
-	{ "probe",	TF_STAGE_PROBE,		true },
-	{ "fin",	TF_STAGE_FIN,		true },
-	{ "rst",	TF_STAGE_RST,		true },
-	{ "any",	TF_STAGE_ANY,		true },
-};
-
-/* Words of the contract (DESIGN.md) that this version does not build yet. */
-static const char * const tf_unbuilt_keywords[] = {
-	"idle", "every", "prob", "seed",
+	{ "syn",	TF_STAGE_SYN },
+	{ "synack",	TF_STAGE_SYNACK },
+	{ "ack3",	TF_STAGE_ACK3 },
+	{ "ack",	TF_STAGE_ACK },
+	{ "data",	TF_STAGE_DATA },
+	{ "probe",	TF_STAGE_PROBE },
+	{ "fin",	TF_STAGE_FIN },
+	{ "rst",	TF_STAGE_RST },
+	{ "any",	TF_STAGE_ANY },
 };
 
 static const char * const tf_cookie_names[] = {
@@ -74,10 +82,6 @@ static const char * const tf_cookie_names[] = {
 static const char * const tf_kill_how_names[] = {
 	[TF_KILL_RST] = "rst",
 	[TF_KILL_FIN] = "fin",
-};
-
-static const char * const tf_unbuilt_actions[] = {
-	"reset", "reset-both", "delay", "flags", "corrupt",
 };
 
 static __printf(3, 4)
@@ -99,12 +103,6 @@ static int tf_lookup(const char * const *names, unsigned int n, const char *s)
 		if (names[i] && !strcmp(names[i], s))
 			return i;
 	return -1;
-}
-
-static bool tf_in_list(const char * const *names, unsigned int n,
-		       const char *s)
-{
-	return tf_lookup(names, n, s) >= 0;
 }
 
 /* Decimal only, no sign, no overflow, at most @max. */
@@ -240,7 +238,8 @@ enum tf_kw {
 	TF_KW_ID, TF_KW_FAMILY, TF_KW_DIR, TF_KW_SPORT, TF_KW_DPORT,
 	TF_KW_PORT, TF_KW_SADDR, TF_KW_DADDR, TF_KW_STAGE, TF_KW_ACTION,
 	TF_KW_SKIP, TF_KW_COUNT, TF_KW_PAYLOAD, TF_KW_PAYLOAD_HEX, TF_KW_COOKIE,
-	TF_KW_AFTER, TF_KW_HOW, TF_KW_NR,
+	TF_KW_AFTER, TF_KW_HOW, TF_KW_IDLE, TF_KW_EVERY, TF_KW_PROB, TF_KW_SEED,
+	TF_KW_NR,
 };
 
 #define TF_KW(kw)	(1U << TF_KW_##kw)
@@ -267,6 +266,10 @@ static const char * const tf_kw_names[TF_KW_NR] = {
 	[TF_KW_COOKIE] = "cookie",
 	[TF_KW_AFTER] = "after",
 	[TF_KW_HOW] = "how",
+	[TF_KW_IDLE] = "idle",
+	[TF_KW_EVERY] = "every",
+	[TF_KW_PROB] = "prob",
+	[TF_KW_SEED] = "seed",
 };
 
 static int tf_parse_stage(struct tf_parser *p, const char *val, u8 *stages)
@@ -276,9 +279,6 @@ static int tf_parse_stage(struct tf_parser *p, const char *val, u8 *stages)
 	for (i = 0; i < ARRAY_SIZE(tf_stage_names); i++) {
 		if (strcmp(tf_stage_names[i].name, val))
 			continue;
-		if (!tf_stage_names[i].supported)
-			return tf_fail(p, -EINVAL,
-				       "stage \"%s\" is not supported yet", val);
 		*stages = tf_stage_names[i].bits;
 		return 0;
 	}
@@ -330,6 +330,96 @@ static int tf_parse_payload(struct tf_parser *p, const char *key,
 	return 0;
 }
 
+/* "flags +X-Y": letters to set after "+", to clear after "-". */
+static int tf_parse_flags(struct tf_parser *p, const char *val, u32 *arg)
+{
+	unsigned int i, set = 0, clear = 0, *to = NULL;
+	const char *s;
+
+	for (s = val; *s; s++) {
+		if (*s == '+' || *s == '-') {
+			to = *s == '+' ? &set : &clear;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(tf_flag_letters); i++)
+			if (tf_flag_letters[i].letter == *s)
+				break;
+		if (!to || i == ARRAY_SIZE(tf_flag_letters) ||
+		    ((set | clear) & tf_flag_letters[i].bit))
+			return tf_fail(p, -EINVAL,
+				       "invalid value \"%s\" for \"flags\" (+ or - then letters of SFRPAUEC, each once)",
+				       val);
+		*to |= tf_flag_letters[i].bit;
+	}
+	if (!set && !clear)
+		return tf_fail(p, -EINVAL,
+			       "invalid value \"%s\" for \"flags\" (+ or - then letters of SFRPAUEC, each once)",
+			       val);
+	*arg = set | clear << 8;
+	return 0;
+}
+
+/* The argument some actions take after their name. */
+static int tf_parse_action_arg(struct tf_parser *p, struct tf_rule_spec *r)
+{
+	const char *key = tf_action_names[r->action], *val;
+	u32 max;
+
+	switch (r->action) {
+	case TF_ACT_WINDOW:
+		max = 65535;
+		break;
+	case TF_ACT_DELAY:
+		max = TF_DELAY_MAX;
+		break;
+	case TF_ACT_FLAGS:
+		val = tf_next_value(p, key);
+		return val ? tf_parse_flags(p, val, &r->action_arg) : -EINVAL;
+	default:
+		return 0;
+	}
+	val = tf_next_value(p, key);
+	if (!val)
+		return -EINVAL;
+	if (!tf_parse_u32(val, max, &r->action_arg) ||
+	    (r->action == TF_ACT_DELAY && !r->action_arg))
+		return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"",
+			       val, key);
+	return 0;
+}
+
+/* A percentage with at most two decimals, 0.01 to 100, in 1/100 %. */
+static int tf_parse_prob(struct tf_parser *p, const char *key,
+			 const char *val, u16 *prob)
+{
+	char buf[16], *dot;
+	u32 whole, frac = 0;
+	size_t n;
+
+	n = strlen(val);
+	if (n >= sizeof(buf))
+		goto bad;
+	strscpy(buf, val, sizeof(buf));
+	dot = strchr(buf, '.');
+	if (dot) {
+		*dot++ = '\0';
+		n = strlen(dot);
+		if (!n || n > 2 || !tf_parse_u32(dot, 99, &frac))
+			goto bad;
+		if (n == 1)
+			frac *= 10;
+	}
+	if (!tf_parse_u32(buf, 100, &whole) || whole * 100 + frac > TF_PROB_ONE ||
+	    !(whole * 100 + frac))
+		goto bad;
+	*prob = whole * 100 + frac;
+	return 0;
+bad:
+	return tf_fail(p, -EINVAL,
+		       "invalid value \"%s\" for \"%s\" (a percentage, 0.01 to 100)",
+		       val, key);
+}
+
 static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 		       struct tf_cmd *cmd)
 {
@@ -370,23 +460,11 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 	case TF_KW_STAGE:
 		return tf_parse_stage(p, val, &r->stages);
 	case TF_KW_ACTION:
-		if (tf_in_list(tf_unbuilt_actions,
-			       ARRAY_SIZE(tf_unbuilt_actions), val))
-			return tf_fail(p, -EINVAL,
-				       "action \"%s\" is not supported yet", val);
 		v = tf_lookup(tf_action_names, TF_ACT_MAX, val);
 		if (v < 0)
 			break;
 		r->action = v;
-		if (v != TF_ACT_WINDOW)
-			return 0;
-		key = val;
-		val = tf_next_value(p, key);
-		if (!val)
-			return -EINVAL;
-		if (!tf_parse_u32(val, 65535, &r->action_arg))
-			break;
-		return 0;
+		return tf_parse_action_arg(p, r);
 	case TF_KW_SKIP:
 		if (!tf_parse_u32(val, 0xffffffffU, &r->skip))
 			break;
@@ -409,6 +487,22 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 		if (!tf_parse_u32(val, TF_AFTER_MAX, &r->after))
 			break;
 		r->after_set = true;
+		return 0;
+	case TF_KW_IDLE:
+		if (!tf_parse_u32(val, TF_AFTER_MAX, &r->idle) || !r->idle)
+			break;
+		r->idle_set = true;
+		return 0;
+	case TF_KW_EVERY:
+		if (!tf_parse_u32(val, 0xffffffffU, &r->every) || !r->every)
+			break;
+		return 0;
+	case TF_KW_PROB:
+		return tf_parse_prob(p, key, val, &r->prob);
+	case TF_KW_SEED:
+		if (!tf_parse_u32(val, 0xffffffffU, &r->seed))
+			break;
+		r->seed_set = true;
 		return 0;
 	case TF_KW_HOW:
 		v = tf_lookup(tf_kill_how_names, ARRAY_SIZE(tf_kill_how_names),
@@ -434,14 +528,8 @@ static int tf_parse_words(struct tf_parser *p, struct tf_cmd *cmd,
 		const char *key = p->words[p->pos++];
 		int kw = tf_lookup(tf_kw_names, TF_KW_NR, key);
 
-		if (kw < 0) {
-			if (tf_in_list(tf_unbuilt_keywords,
-				       ARRAY_SIZE(tf_unbuilt_keywords),
-				       key))
-				return tf_fail(p, -EINVAL,
-					       "\"%s\" is not supported yet", key);
+		if (kw < 0)
 			return tf_fail(p, -EINVAL, "unknown keyword \"%s\"", key);
-		}
 		if (!(allowed & (1U << kw)))
 			return tf_fail(p, -EINVAL,
 				       "\"%s\" does not apply to \"%s\"", key,
@@ -501,6 +589,8 @@ static int tf_parse_add(struct tf_parser *p, struct tf_cmd *cmd)
 	if (r->cookie && r->dir && r->dir != TF_DIR_IN)
 		return tf_fail(p, -EINVAL,
 			       "\"cookie\" is told on the server's input: \"dir in\"");
+	if (r->seed_set && !r->prob)
+		return tf_fail(p, -EINVAL, "\"seed\" needs \"prob\"");
 	/* A handshake's last ACK is never "after" the handshake. */
 	if (r->after_set && r->stages == TF_STAGE_ACK3)
 		return tf_fail(p, -EINVAL,
@@ -702,6 +792,25 @@ static void tf_put_match(char *buf, size_t len, size_t *off,
 	tf_put_payload(buf, len, off, r);
 	if (r->after_set)
 		tf_put(buf, len, off, " after %u", r->after);
+	if (r->idle_set)
+		tf_put(buf, len, off, " idle %u", r->idle);
+}
+
+static void tf_put_flags(char *buf, size_t len, size_t *off, u32 arg)
+{
+	unsigned int i, sign;
+
+	tf_put(buf, len, off, " ");
+	for (sign = 0; sign < 2; sign++) {
+		u8 bits = sign ? arg >> 8 : arg;
+
+		if (bits)
+			tf_put(buf, len, off, "%c", sign ? '-' : '+');
+		for (i = 0; i < ARRAY_SIZE(tf_flag_letters); i++)
+			if (bits & tf_flag_letters[i].bit)
+				tf_put(buf, len, off, "%c",
+				       tf_flag_letters[i].letter);
+	}
 }
 
 int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
@@ -713,12 +822,23 @@ int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 		tf_put(buf, len, &off, " id %u", r->id);
 	tf_put_match(buf, len, &off, r);
 	tf_put(buf, len, &off, " action %s", tf_action_name(r->action));
-	if (r->action == TF_ACT_WINDOW)
+	if (r->action == TF_ACT_WINDOW || r->action == TF_ACT_DELAY)
 		tf_put(buf, len, &off, " %u", r->action_arg);
+	if (r->action == TF_ACT_FLAGS)
+		tf_put_flags(buf, len, &off, r->action_arg);
 	if (r->skip)
 		tf_put(buf, len, &off, " skip %u", r->skip);
 	if (r->count)
 		tf_put(buf, len, &off, " count %u", r->count);
+	if (r->every)
+		tf_put(buf, len, &off, " every %u", r->every);
+	if (r->prob % 100)
+		tf_put(buf, len, &off, " prob %u.%02u", r->prob / 100,
+		       r->prob % 100);
+	else if (r->prob)
+		tf_put(buf, len, &off, " prob %u", r->prob / 100);
+	if (r->seed_set)
+		tf_put(buf, len, &off, " seed %u", r->seed);
 	return off < len ? (int)off : -ENOSPC;
 }
 

@@ -24,6 +24,8 @@
  */
 #define TF_ID_PRESET	1000000000U
 #define TF_AFTER_MAX	2147483647U	/* ms, about 24.8 days */
+#define TF_DELAY_MAX	600000U		/* ms a packet may be held */
+#define TF_PROB_ONE	10000U		/* prob is kept in 1/100 percent */
 #define TF_ERR_MAX	160		/* room for one error message */
 #define TF_PAYLOAD_MAX	64		/* bytes of a payload match */
 
@@ -59,6 +61,11 @@ enum tf_action {
 	TF_ACT_DROP,
 	TF_ACT_LOG,
 	TF_ACT_WINDOW,			/* arg: the new raw window value */
+	TF_ACT_RESET,			/* drop, RST to the sender */
+	TF_ACT_RESET_BOTH,		/* drop, RSTs to both ends */
+	TF_ACT_DELAY,			/* arg: ms to hold the packet */
+	TF_ACT_FLAGS,			/* arg: flags to set | to clear << 8 */
+	TF_ACT_CORRUPT,			/* change the payload, checksum valid */
 	TF_ACT_MAX,
 };
 
@@ -96,10 +103,16 @@ struct tf_rule_spec {
 	u8 cookie;			/* TF_COOKIE_*, with stage ack3 */
 	bool after_set;			/* only once established after ms */
 	u32 after;
+	bool idle_set;			/* only after the flow was silent idle ms */
+	u32 idle;
 	u8 payload_len;			/* 0: no payload match */
 	u8 payload[TF_PAYLOAD_MAX];	/* substring of the TCP payload */
 	u32 skip;			/* per flow: let the first N matches pass */
 	u32 count;			/* per flow: act at most N times, 0 = no limit */
+	u32 every;			/* per flow: act on every Nth match, 0 = all */
+	u16 prob;			/* act with this chance in TF_PROB_ONE, 0 = always */
+	bool seed_set;			/* prob's seed was given (or picked) */
+	u32 seed;
 };
 
 enum tf_op {

@@ -270,15 +270,15 @@ test_bad_input()
 		test "$ok" = 1
 
 	ok=1
-	out=$(write_rules "$ns" $'add id 5 dport 5 stage ack3 action drop\n') && ok=0
+	out=$(write_rules "$ns" $'add id 5 dport 5 stage ack3 dir out cookie yes action drop\n') && ok=0
 	stats=$(ip netns exec "$ns" cat /proc/net/tcpfault/stats)
-	echo "# stage ack3: $out; stats: $(grep '^error' <<<"$stats")"
-	grep -q '^error line 1: .*not supported yet' <<<"$stats" || ok=0
-	out=$(tcpfaultctl -n "$ns" rule add dport 5 stage ack3 action drop 2>&1) && ok=0
+	echo "# cookie at dir out: $out; stats: $(grep '^error' <<<"$stats")"
+	grep -q '^error line 1: "cookie" is told on the server.s input' <<<"$stats" || ok=0
+	out=$(tcpfaultctl -n "$ns" rule add dport 5 stage ack3 dir out cookie yes action drop 2>&1) && ok=0
 	echo "# tcpfaultctl: $out"
-	grep -q 'not supported yet' <<<"$out" || ok=0
+	grep -q '"cookie" is told on the server.s input' <<<"$out" || ok=0
 	[ "$(rules_of "$ns")" = "$before" ] || ok=0
-	tf_check "stage ack3 is refused as not supported yet" test "$ok" = 1
+	tf_check "a keyword in the wrong place (cookie at dir out) is refused with its reason" test "$ok" = 1
 
 	ok=1
 	out=$(write_rules "$ns" $'del 99\n') && ok=0

@@ -22,7 +22,7 @@ ALL_TESTS="
 	test_payload
 "
 
-STAGES="syn synack ack data fin rst probe any"
+STAGES="syn synack ack3 ack data fin rst probe any"
 
 setup()
 {
@@ -83,12 +83,13 @@ test_stages()
 	[ "${count[out.synack]}" = 1 ] && [ "${count[in.synack]}" = 0 ] || ok=0
 	[ "${count[in.data]}" = 1 ] && [ "${count[out.data]}" -ge 1 ] || ok=0
 	[ "${count[in.fin]}" = 1 ] && [ "${count[out.fin]}" = 1 ] || ok=0
+	[ "${count[in.ack3]}" = 1 ] && [ "${count[out.ack3]}" = 0 ] || ok=0
 	[ "${count[in.ack]}" -ge 1 ] || ok=0
 	[ "${count[in.rst]}" = 0 ] && [ "${count[out.rst]}" = 0 ] || ok=0
 	[ "${count[in.probe]}" = 0 ] && [ "${count[out.probe]}" = 0 ] || ok=0
 	# Every segment is at least one stage, and "any" saw each once.
 	for dir in in out; do
-		n=$(( ${count[$dir.syn]} + ${count[$dir.synack]} + ${count[$dir.ack]} +
+		n=$(( ${count[$dir.syn]} + ${count[$dir.synack]} + ${count[$dir.ack3]} + ${count[$dir.ack]} +
 		      ${count[$dir.data]} + ${count[$dir.fin]} + ${count[$dir.rst]} ))
 		[ "$n" -ge "${count[$dir.any]}" ] || ok=0
 	done

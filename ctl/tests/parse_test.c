@@ -126,7 +126,37 @@ int main(void)
 	rejects("add payload GET payload-hex 47 action log", "exclude each other");
 	rejects("add payload 01234567890123456789012345678901234567890123456789012345678901234 action log",
 		"for \"payload\" (1 to 64 bytes)");
-	rejects("add idle 900000 action drop", "\"idle\" is not supported yet");
+	accepts("add dir fwd port 3306 idle 900000 action reset-both",
+		"add dir fwd port 3306 idle 900000 action reset-both");
+	rejects("add idle 0 action reset", "invalid value \"0\" for \"idle\"");
+	rejects("add idle 2147483648 action reset", "invalid value \"2147483648\" for \"idle\"");
+	accepts("add sport 3306 stage data action reset", "add sport 3306 stage data action reset");
+	accepts("add stage data action delay 250", "add stage data action delay 250");
+	rejects("add action delay", "missing value for \"delay\"");
+	rejects("add action delay 0", "invalid value \"0\" for \"delay\"");
+	rejects("add action delay 600001", "invalid value \"600001\" for \"delay\"");
+	accepts("add stage data action corrupt", "add stage data action corrupt");
+	accepts("add action flags -A+RF", "add action flags +FR-A");
+	accepts("add action flags +C", "add action flags +C");
+	accepts("add action flags -SFRPAUEC", "add action flags -SFRPAUEC");
+	rejects("add action flags +X", "invalid value \"+X\" for \"flags\"");
+	rejects("add action flags R", "invalid value \"R\" for \"flags\"");
+	rejects("add action flags +R-R", "invalid value \"+R-R\" for \"flags\"");
+	rejects("add action flags +", "invalid value \"+\" for \"flags\"");
+	rejects("add action flags", "missing value for \"flags\"");
+	accepts("add seed 7 stage data prob 12.5 action drop every 2",
+		"add stage data action drop every 2 prob 12.50 seed 7");
+	accepts("add prob 100 action drop", "add action drop prob 100");
+	accepts("add prob 0.01 seed 0 action drop", "add action drop prob 0.01 seed 0");
+	rejects("add prob 0 action drop", "invalid value \"0\" for \"prob\"");
+	rejects("add prob 100.01 action drop", "invalid value \"100.01\" for \"prob\"");
+	rejects("add prob 1.234 action drop", "invalid value \"1.234\" for \"prob\"");
+	rejects("add prob 5. action drop", "invalid value \"5.\" for \"prob\"");
+	rejects("add prob .5 action drop", "invalid value \".5\" for \"prob\"");
+	rejects("add prob 5% action drop", "invalid value \"5%\" for \"prob\"");
+	rejects("add seed 5 action drop", "\"seed\" needs \"prob\"");
+	rejects("add every 0 action drop", "invalid value \"0\" for \"every\"");
+	rejects("add prob 5 prob 6 action drop", "duplicate keyword \"prob\"");
 	accepts("add dport 3306 stage ack3 action drop",
 		"add dport 3306 stage ack3 action drop");
 	accepts("add cookie yes dport 3306 stage ack3 dir in action drop",
@@ -156,9 +186,6 @@ int main(void)
 	rejects("add action window", "missing value for \"window\"");
 	rejects("add action window 65536", "invalid value \"65536\" for \"window\"");
 	rejects("add action window -1", "invalid value \"-1\" for \"window\"");
-	rejects("add action reset", "action \"reset\" is not supported yet");
-	rejects("add action delay 100", "action \"delay\" is not supported yet");
-	rejects("add prob 5 action drop", "\"prob\" is not supported yet");
 	accepts("kill sport 3306", "kill sport 3306 how rst");
 	accepts("kill how fin sport 3306", "kill sport 3306 how fin");
 	accepts("kill daddr fd00::2 dport 1000-2000 how rst",
@@ -169,7 +196,7 @@ int main(void)
 	rejects("kill sport 3306 stage syn", "\"stage\" does not apply to \"kill\"");
 	rejects("kill sport 3306 action drop", "\"action\" does not apply to \"kill\"");
 	rejects("kill sport 3306 how fin how rst", "duplicate keyword \"how\"");
-	rejects("kill sport 3306 idle 5", "\"idle\" is not supported yet");
+	rejects("kill sport 3306 idle 5", "\"idle\" does not apply to \"kill\"");
 	rejects("del", "missing value for \"del\"");
 	rejects("del 0", "invalid value \"0\" for \"del\"");
 	rejects("del 5 6", "unexpected \"6\" after \"del\"");

@@ -40,7 +40,6 @@ setup()
 	# of each waits on 9p for long.
 	tcpext SyncookiesSent >/dev/null
 	timeout 5 true
-	exec {NAP_FD}<> <(:)
 }
 
 cleanup()
@@ -77,53 +76,8 @@ skip_unsupported()
 	ktap_test_skip "$1: ${NOT_SUPPORTED#tcpfaultctl: }"
 }
 
-# Under the virtual clock a guest that waits on 9p (any exec, any open of
-# the host's files, cached or not) has its clock leap to the next pending
-# timer, however far: e.g. to the client's own deadline. What a case looks
-# at while the client waits is therefore read with shell builtins only, no
-# exec: nap instead of sleep, the socket table from /proc/PID/net/tcp.
-
-# nap SECONDS: sleep without exec (read -t on a pipe nobody writes).
-nap()
-{
-	read -r -t "$1" -u "$NAP_FD"
-}
-
-# mono_ns: CLOCK_MONOTONIC now (the events' clock), without exec.
-mono_ns()
-{
-	local l
-
-	while read -r l; do
-		case $l in
-		"now at "*) l=${l#now at }; echo "${l% nsecs}"; return 0 ;;
-		esac
-	done </proc/timer_list
-	return 1
-}
-
-# states: "STATE LOCAL_PORT PEER_PORT" per TCP socket of port 3306 in db,
-# TIME-WAIT left out (left over by the cases before); from the server's
-# /proc/PID/net/tcp, which lists the sockets of db (a request socket is
-# SYN-RECV there as well).
-states()
-{
-	local sl laddr raddr st rest lp rp
-
-	while read -r sl laddr raddr st rest; do
-		[ "$sl" = sl ] && continue
-		lp=$((16#${laddr#*:}))
-		rp=$((16#${raddr#*:}))
-		[ "$lp" = "$PORT" ] || [ "$rp" = "$PORT" ] || continue
-		case $st in
-		01) echo "ESTAB $lp $rp" ;;
-		03) echo "SYN-RECV $lp $rp" ;;
-		0A) echo "LISTEN $lp $rp" ;;
-		06) ;;
-		*) echo "state-$st $lp $rp" ;;
-		esac
-	done <"/proc/$TF_MARIADB_PID/net/tcp"
-}
+# While the client waits, a case looks with builtins only (tf_nap,
+# tf_mariadb_sockets, tf_mono_ns): see tcpfault_lib.sh.
 
 # wait_state STATE: until a socket of port 3306 is in STATE (up to 10 s).
 wait_state()
@@ -131,8 +85,8 @@ wait_state()
 	local i
 
 	for ((i = 0; i < 100; i++)); do
-		[[ $(states) == *"$1 "* ]] && return 0
-		nap 0.1
+		[[ $(tf_mariadb_sockets) == *"$1 "* ]] && return 0
+		tf_nap 0.1
 	done
 	return 1
 }
@@ -143,7 +97,7 @@ client_timed()
 {
 	OUT=$(tf_mariadb_client "$@" 2>&1)
 	RC=$?
-	END_NS=$(mono_ns)
+	END_NS=$(tf_mono_ns)
 	echo "# mariadb $*: status $RC: $OUT"
 }
 
@@ -244,8 +198,8 @@ test_cookie_ack3_loss()
 	sent0=$(tcpext SyncookiesSent)
 	client_bg -e 'SELECT 1'
 	# 2 s into the client's 5 s wait the server still has nothing for it.
-	wait_state ESTAB && nap 2
-	st=$(states)
+	wait_state ESTAB && tf_nap 2
+	st=$(tf_mariadb_sockets)
 	client_wait
 	sent=$(tcpext SyncookiesSent)
 	echo "$st" | sed 's/^/# 2 s in (state local-port peer-port): /'
@@ -283,11 +237,11 @@ test_ack3_loss()
 	rtx0=$(tcpext TCPSynRetrans)
 	client_bg --connect-timeout=100 -e 'SELECT 1'
 	wait_state SYN-RECV
-	st1=$(states)
+	st1=$(tf_mariadb_sockets)
 	# The SYN-ACK schedule at tcp_synack_retries=5 ends 63 s after the
 	# first one (1+2+4+8+16+32); under the virtual clock this is free.
-	nap 70
-	st2=$(states)
+	tf_nap 70
+	st2=$(tf_mariadb_sockets)
 	kill -0 "$CLIENT_PID" 2>/dev/null && alive=1
 	kill "$CLIENT_PID" 2>/dev/null
 	client_wait
@@ -343,13 +297,4 @@ if [ -n "$missing" ]; then
 	ktap_skip_all "$missing"
 	exit "$KSFT_SKIP"
 fi
-trap cleanup EXIT
-if ! setup; then
-	ktap_skip_all "cannot start mariadbd in a namespace"
-	exit "$KSFT_SKIP"
-fi
-ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
-for t in $ALL_TESTS; do
-	$t
-done
-ktap_finished
+tf_run_tests

@@ -351,6 +351,54 @@ tf_mariadb_stop()
 	TF_MARIADB_PID=
 }
 
+# The virtual clock leaps while the guest waits on 9p (any exec or open of
+# the host's files, cached or not: cache=loose still asks the host), to the
+# next pending timer however far, e.g. past a client's own deadline. What a
+# suite looks at while a client waits is read with shell builtins only:
+
+# tf_nap SECONDS: sleep without exec (read -t on a pipe nobody writes).
+tf_nap()
+{
+	[ -n "${TF_NAP_FD:-}" ] || exec {TF_NAP_FD}<> <(:)
+	read -r -t "$1" -u "$TF_NAP_FD"
+}
+
+# tf_mono_ns: CLOCK_MONOTONIC now (the events' clock), without exec.
+tf_mono_ns()
+{
+	local l
+
+	while read -r l; do
+		case $l in
+		"now at "*) l=${l#now at }; echo "${l% nsecs}"; return 0 ;;
+		esac
+	done </proc/timer_list
+	return 1
+}
+
+# tf_mariadb_sockets: "STATE LOCAL_PORT PEER_PORT" per TCP socket of port
+# 3306 in TF_MARIADB_NS but those in TIME-WAIT, without exec: from the
+# server's /proc/PID/net/tcp, which lists its namespace's sockets (a
+# request socket as SYN-RECV).
+tf_mariadb_sockets()
+{
+	local sl laddr raddr st rest lp rp
+
+	while read -r sl laddr raddr st rest; do
+		[ "$sl" = sl ] && continue
+		lp=$((16#${laddr#*:}))
+		rp=$((16#${raddr#*:}))
+		[ "$lp" = "$TF_MARIADB_PORT" ] || [ "$rp" = "$TF_MARIADB_PORT" ] || continue
+		case $st in
+		01) echo "ESTAB $lp $rp" ;;
+		03) echo "SYN-RECV $lp $rp" ;;
+		0A) echo "LISTEN $lp $rp" ;;
+		06) ;;
+		*) echo "state-$st $lp $rp" ;;
+		esac
+	done <"/proc/$TF_MARIADB_PID/net/tcp"
+}
+
 # --- Scenarios (scenarios.sh): sockets, counters and events by name
 # Small queries the scenario suite makes of a namespace. (handshake.sh
 # has its own copies of the same queries.)

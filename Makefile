@@ -7,6 +7,7 @@
 #   make module KVER=R      out/R/tcpfault.ko against /lib/modules/R/build
 #   make modules            the module for every installed guest kernel
 #   make check              everything, tested in guests of both kernels
+#   make fuzz [FUZZ_TIME=S]  libFuzzer on the rule parser (default 600 s)
 #   make demo               the SYN blackhole, end to end, in a guest
 #   make style / sparse     checkpatch --strict / sparse on the module
 #   make install            module (running kernel), tool, man page
@@ -26,7 +27,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: all module modules ctl selftests unit check check-guests demo timing-table \
+.PHONY: all module modules ctl selftests unit fuzz check check-guests demo timing-table \
 	install modules_install dkms-install style sparse clean deps
 
 all: ctl
@@ -54,9 +55,14 @@ ctl:
 selftests: ctl
 	$(MAKE) -C selftests
 
-# Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan).
+# Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), and
+# 30 s of fuzzing the parser.
 unit:
 	$(MAKE) -C ctl check O=$(OUT)
+
+# A fuzzing campaign on the parser; `make unit` runs a short one.
+fuzz:
+	$(MAKE) -C ctl fuzz O=$(OUT) $(if $(FUZZ_TIME),FUZZ_TIME=$(FUZZ_TIME))
 
 deps:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps

@@ -57,11 +57,11 @@ setup()
 	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" || return 1
 	ip -n "$cli" addr add "$CLI_ADDR6/64" dev tf0 nodad &&
 	ip -n "$srv" addr add "$SRV_ADDR6/64" dev tf1 nodad || return 1
-	for port in 8080 8081 8082 8083; do
-		tf_listen_in "$srv" "$SRV_ADDR" "$port" || return 1
+	# Dual stack: IPv4 and IPv6 clients, and ::1 from inside srv.
+	for port in 8080 8081 8082 8083 8085; do
+		tf_listen_in "$srv" :: "$port" || return 1
 	done
-	tf_listen_in "$srv" "$SRV_ADDR" 8084 --echo || return 1
-	tf_listen_in "$srv" "$SRV_ADDR6" 8085 || return 1
+	tf_listen_in "$srv" :: 8084 --echo || return 1
 	TMPD=$(mktemp -d) || return 1
 	# What the checks run, into the page cache now (see synack_schedule.sh:
 	# the virtual clock leaps while the guest waits on its 9p root).
@@ -83,16 +83,11 @@ cleanup()
 # stays connected (it only reads); waits until connect() returned.
 start_client()
 {
-	local addr=$1 port=$2 ready="$TMPD/ready.$2"
+	local addr=$1 port=$2
 
 	shift 2
-	# Not through tf_nsx (a function: its pid would be a subshell's).
-	nsenter --net="/run/netns/$cli" tf_idle --timeout 600 --ready "$ready" \
-		"$@" "$addr" "$port" >"$TMPD/idle.$port" 2>&1 &
-	CLIENTS+=($!)
-	slowwait 30 test -e "$ready" && return 0
-	tf_diag <"$TMPD/idle.$port"
-	return 1
+	tf_idle_in "$cli" "$TMPD/idle.$port" "$addr" "$port" --timeout 600 "$@" || return 1
+	CLIENTS+=("$TF_IDLE_PID")
 }
 
 # stop_clients: ends every client and waits until its socket is gone.
@@ -107,37 +102,6 @@ stop_clients()
 	CLIENTS=()
 }
 
-# sockets NS STATE PORT: how many sockets of local or remote port PORT are
-# in STATE (ss state names: syn-recv, established ...).
-sockets()
-{
-	tf_nsx "$1" ss -Htan state "$2" "( sport = :$3 or dport = :$3 )" | wc -l
-}
-
-nstat_of()
-{
-	tf_nsx "$1" nstat -az "$2" | awk -v k="$2" '$1 == k { print $2 }'
-}
-
-# events NS AWK_COND: events of NS satisfying AWK_COND, fields by name
-# (f["flags"], f["len"] ...), one "ts flags seq ack rule verdict" line each.
-events()
-{
-	tf_nsx "$1" cat /proc/net/tcpfault/events | awk '
-		{ for (i = 1; i < NF; i += 2) f[$i] = $(i + 1) }
-		'"$2"' { print f["ts"], f["flags"], f["seq"], f["ack"], f["rule"], f["verdict"] }'
-}
-
-# sleep_until NS_TS SECONDS: sleep until SECONDS after the event time NS_TS.
-sleep_until()
-{
-	local now
-
-	now=$(awk '{ printf "%d", $1 * 1e9 }' /proc/uptime)
-	awk -v t="$1" -v s="$2" -v n="$now" 'BEGIN { d = (t - n) / 1e9 + s; if (d > 0) printf "%.3f", d; else print 0 }' |
-		xargs sleep
-}
-
 # The server's ack3 drops and SYN-ACKs: one ack3 per SYN-ACK, the SYN-ACKs
 # on the model's schedule, the request socket gone after the last timer,
 # and the client ESTABLISHED throughout.
@@ -150,18 +114,17 @@ test_ack3_server_input()
 	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 cookie no action drop &&
 	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log || ok=0
 	start_client "$SRV_ADDR" $port || ok=0
-	echo "# after connect(): client ESTABLISHED $(sockets "$cli" established $port)," \
-	     "server SYN-RECV $(sockets "$srv" syn-recv $port), ESTABLISHED $(sockets "$srv" established $port)"
-	[ "$(sockets "$cli" established $port)" = 1 ] || ok=0
-	[ "$(sockets "$srv" syn-recv $port)" = 1 ] || ok=0
-	[ "$(sockets "$srv" established $port)" = 0 ] || ok=0
+	echo "# after connect(): client ESTABLISHED $(tf_sockets "$cli" established $port)," \
+	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port), ESTABLISHED $(tf_sockets "$srv" established $port)"
+	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
+	[ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
 
-	first=$(events "$srv" 'f["flags"] == "SA"' | head -n1 | cut -d' ' -f1)
+	first=$(tf_events "$srv" 'f["flags"] == "SA"' | head -n1 | cut -d' ' -f1)
 	# The model: SYN-ACKs at 1, 2, 4, 8, 16 s, the request dropped in
 	# [63.020, 65.884] s after the first (tcpfaultctl model synack).
-	sleep_until "${first:-0}" 66.5
-	sa=$(events "$srv" 'f["flags"] == "SA"')
-	ack3=$(events "$srv" 'f["flags"] == "A" && f["verdict"] == "drop"')
+	tf_sleep_until "${first:-0}" 66.5
+	sa=$(tf_events "$srv" 'f["flags"] == "SA"')
+	ack3=$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "drop"')
 	n_sa=$(wc -l <<<"$sa")
 	n_ack3=$(grep -c . <<<"$ack3")
 	# Each ack3 acknowledges the SYN-ACK: ack = its seq + 1.
@@ -169,11 +132,11 @@ test_ack3_server_input()
 	echo "# SYN-ACKs $n_sa (model 6), ack3 dropped $n_ack3 (one per SYN-ACK), $bad not acking the SYN-ACK"
 	[ "$n_sa" = 6 ] && [ "$n_ack3" = 6 ] && [ "$bad" = 0 ] || ok=0
 	tf_timeline "$srv" --model synack --kernel "$TF_RELEASE" || ok=0
-	echo "# 66.5 s after the first SYN-ACK: server SYN-RECV $(sockets "$srv" syn-recv $port)," \
-	     "ESTABLISHED $(sockets "$srv" established $port); client ESTABLISHED $(sockets "$cli" established $port)"
-	[ "$(sockets "$srv" syn-recv $port)" = 0 ] || ok=0
-	[ "$(sockets "$srv" established $port)" = 0 ] || ok=0
-	[ "$(sockets "$cli" established $port)" = 1 ] || ok=0
+	echo "# 66.5 s after the first SYN-ACK: server SYN-RECV $(tf_sockets "$srv" syn-recv $port)," \
+	     "ESTABLISHED $(tf_sockets "$srv" established $port); client ESTABLISHED $(tf_sockets "$cli" established $port)"
+	[ "$(tf_sockets "$srv" syn-recv $port)" = 0 ] || ok=0
+	[ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
+	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
 	stop_clients
 	tf_reset "$srv"
 	tf_result $ok "$desc"
@@ -182,32 +145,49 @@ test_ack3_server_input()
 # The client's own ack3 lost at its egress: the server never completes.
 test_ack3_client_output()
 {
-	local desc="ack3 lost at the client's output: server in SYN-RECV, each SYN-ACK answered by a lost ack3"
-	local port=8081 ok=1 first n
+	local desc="ack3 lost at the client's output: each SYN-ACK answered by a lost ack3, the server never establishes"
+	local port=8081 ok=1 first n n_sa
 
 	tf_reset "$cli"
-	tcpfaultctl -n "$cli" rule add dir out dport $port stage ack3 action drop || ok=0
+	tf_reset "$srv"
+	tcpfaultctl -n "$cli" rule add dir out dport $port stage ack3 action drop &&
+	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log || ok=0
 	start_client "$SRV_ADDR" $port || ok=0
-	first=$(events "$cli" 1 | head -n1 | cut -d' ' -f1)
-	# SYN-ACK retransmissions at 1 and 3 s: two more ack3s by 3.5 s.
-	sleep_until "${first:-0}" 3.5
-	n=$(events "$cli" 'f["flags"] == "A" && f["len"] == 0' | wc -l)
-	echo "# ack3 dropped at the client: $n in 3.5 s (3: the first and two answering retransmitted SYN-ACKs);" \
-	     "server SYN-RECV $(sockets "$srv" syn-recv $port), client ESTABLISHED $(sockets "$cli" established $port)"
-	[ "$n" = 3 ] || ok=0
-	[ "$(sockets "$srv" syn-recv $port)" = 1 ] || ok=0
-	[ "$(sockets "$cli" established $port)" = 1 ] || ok=0
-	[ "$(events "$cli" 'f["flags"] != "A"' | wc -l)" = 0 ] || ok=0
+	first=$(tf_events "$cli" 1 | head -n1 | cut -d' ' -f1)
+	# SYN-ACK retransmissions at 1 and 3 s: two more ack3s by 3.5 s, or
+	# more if the guest clock leapt meanwhile (9p): count both sides.
+	tf_sleep_until "${first:-0}" 3.5
+	n_sa=$(tf_events "$srv" 'f["flags"] == "SA"' | wc -l)
+	n=$(tf_events "$cli" 'f["flags"] == "A" && f["len"] == 0' | wc -l)
+	echo "# SYN-ACKs sent $n_sa, ack3 dropped at the client $n (one each);" \
+	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port)," \
+	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
+	[ "$n_sa" -ge 3 ] && [ "$n" -ge "$n_sa" ] && [ "$n" -le $((n_sa + 1)) ] || ok=0
+	[ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
+	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
+	[ "$(tf_events "$cli" 'f["flags"] != "A"' | wc -l)" = 0 ] || ok=0
 	stop_clients
 	tf_reset "$cli"
+	tf_reset "$srv"
 	tf_result $ok "$desc"
 }
 
 # cookie yes: only when TCP would check the ACK as a SYN cookie.
 test_cookie_yes()
 {
-	local desc="cookie yes: with tcp_syncookies=2 one SYN-ACK, the ack3 lost, nothing accepted; not matched without cookies"
-	local port=8082 ok=1 sent0 sent1 recv0 recv1 first n_sa
+	local desc="cookie yes: with tcp_syncookies=2 one SYN-ACK, the ack3 lost, nothing accepted; not matched without cookies (IPv4, IPv6)"
+	local ok=1 addr
+
+	for addr in "$SRV_ADDR" "$SRV_ADDR6"; do
+		cookie_case "$addr" || ok=0
+	done
+	tf_result $ok "$desc"
+}
+
+# cookie_case ADDR: test_cookie_yes against one address of the server.
+cookie_case()
+{
+	local addr=$1 port=8082 ok=1 sent0 sent1 recv0 recv1 first n_sa
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 cookie yes action drop &&
@@ -216,39 +196,40 @@ test_cookie_yes()
 
 	# Cookies on demand only, and no flood: a request socket, cookie no.
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 1
-	start_client "$SRV_ADDR" $port || ok=0
+	start_client "$addr" $port || ok=0
 	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv ss -Htan state established '( sport = :$port )' | wc -l) = 1 ]" || ok=0
-	echo "# tcp_syncookies=1: server ESTABLISHED $(sockets "$srv" established $port);" \
-	     "events: $(events "$srv" 1 | awk '{ printf "%s/%s ", $2, $6 }')"
-	[ "$(events "$srv" 'f["verdict"] == "drop"' | wc -l)" = 0 ] || ok=0
-	[ "$(events "$srv" 'f["flags"] == "A" && f["verdict"] == "log"' | wc -l)" = 1 ] || ok=0
+	echo "# $addr, tcp_syncookies=1: server ESTABLISHED $(tf_sockets "$srv" established $port);" \
+	     "events: $(tf_events "$srv" 1 | awk '{ printf "%s/%s ", $2, $6 }')"
+	[ "$(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l)" = 0 ] || ok=0
+	[ "$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "log"' | wc -l)" = 1 ] || ok=0
 	stop_clients
+	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv ss -Htan state established '( sport = :$port )' | wc -l) = 0 ]"
 	tf_reset "$srv" || ok=0
 	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 cookie yes action drop &&
 	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log || ok=0
 
 	# Cookies always: no request socket, the ACK would be a cookie.
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 2
-	sent0=$(nstat_of "$srv" TcpExtSyncookiesSent)
-	recv0=$(nstat_of "$srv" TcpExtSyncookiesRecv)
-	start_client "$SRV_ADDR" $port || ok=0
-	first=$(events "$srv" 'f["flags"] == "SA"' | head -n1 | cut -d' ' -f1)
-	sleep_until "${first:-0}" 10
-	sent1=$(nstat_of "$srv" TcpExtSyncookiesSent)
-	recv1=$(nstat_of "$srv" TcpExtSyncookiesRecv)
-	n_sa=$(events "$srv" 'f["flags"] == "SA"' | wc -l)
-	echo "# tcp_syncookies=2, 10 s after the SYN-ACK: SYN-ACKs $n_sa, SyncookiesSent +$((sent1 - sent0))," \
-	     "SyncookiesRecv +$((recv1 - recv0)), ack3 dropped $(events "$srv" 'f["verdict"] == "drop"' | wc -l);" \
-	     "server SYN-RECV $(sockets "$srv" syn-recv $port) ESTABLISHED $(sockets "$srv" established $port);" \
-	     "client ESTABLISHED $(sockets "$cli" established $port)"
+	sent0=$(tf_nstat "$srv" TcpExtSyncookiesSent)
+	recv0=$(tf_nstat "$srv" TcpExtSyncookiesRecv)
+	start_client "$addr" $port || ok=0
+	first=$(tf_events "$srv" 'f["flags"] == "SA"' | head -n1 | cut -d' ' -f1)
+	tf_sleep_until "${first:-0}" 10
+	sent1=$(tf_nstat "$srv" TcpExtSyncookiesSent)
+	recv1=$(tf_nstat "$srv" TcpExtSyncookiesRecv)
+	n_sa=$(tf_events "$srv" 'f["flags"] == "SA"' | wc -l)
+	echo "# $addr, tcp_syncookies=2, 10 s after the SYN-ACK: SYN-ACKs $n_sa, SyncookiesSent +$((sent1 - sent0))," \
+	     "SyncookiesRecv +$((recv1 - recv0)), ack3 dropped $(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l);" \
+	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port);" \
+	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
 	[ "$n_sa" = 1 ] && [ $((sent1 - sent0)) = 1 ] && [ $((recv1 - recv0)) = 0 ] || ok=0
-	[ "$(events "$srv" 'f["flags"] == "A" && f["verdict"] == "drop"' | wc -l)" = 1 ] || ok=0
-	[ "$(sockets "$srv" syn-recv $port)" = 0 ] && [ "$(sockets "$srv" established $port)" = 0 ] || ok=0
-	[ "$(sockets "$cli" established $port)" = 1 ] || ok=0
+	[ "$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "drop"' | wc -l)" = 1 ] || ok=0
+	[ "$(tf_sockets "$srv" syn-recv $port)" = 0 ] && [ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
+	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
 	stop_clients
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 1
 	tf_reset "$srv"
-	tf_result $ok "$desc"
+	[ "$ok" = 1 ]
 }
 
 # A whole exchange: the handshake's ACK is ack3 and only it; the ACKs of
@@ -265,8 +246,8 @@ test_ack_is_not_ack3()
 	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv grep -c 'rule 1 ' /proc/net/tcpfault/events) -ge 1 ]" || ok=0
 	stop_clients
 	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv ss -Htan state established '( sport = :$port )' | wc -l) = 0 ]"
-	n3=$(events "$srv" 'f["rule"] == 1' | wc -l)
-	n=$(events "$srv" 'f["rule"] == 2' | wc -l)
+	n3=$(tf_events "$srv" 'f["rule"] == 1' | wc -l)
+	n=$(tf_events "$srv" 'f["rule"] == 2' | wc -l)
 	echo "# ack3: $n3 (want 1), ack: $n (the close's ACK at least)"
 	[ "$n3" = 1 ] && [ "$n" -ge 1 ] || ok=0
 	tf_reset "$srv"
@@ -276,54 +257,74 @@ test_ack_is_not_ack3()
 # after 2000: nothing lost during the handshake and the first two seconds.
 test_after()
 {
-	local desc="after 2000: the handshake and the first 2 s of a flow pass, then its packets are lost"
-	local port=8084 ok=1 est first out early
+	local addr ok=1
+
+	for addr in "$SRV_ADDR" "$SRV_ADDR6"; do
+		after_case "$addr" || ok=0
+	done
+	tf_result $ok "after 2000: the handshake and the first 2 s of a flow pass, then its packets are lost (IPv4, IPv6)"
+}
+
+# after_case ADDR: test_after against one address of the server.
+after_case()
+{
+	local addr=$1 port=8084 ok=1 est first out early
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport $port stage ack3 action log &&
 	tcpfaultctl -n "$srv" rule add id 2 port $port after 2000 action drop || ok=0
-	out=$(tf_nsx "$cli" tf_connect --timeout 5 --send hello "$SRV_ADDR" $port 2>&1)
-	echo "# within 2 s: $out"
+	out=$(tf_nsx "$cli" tf_connect --timeout 5 --send hello "$addr" $port 2>&1)
+	echo "# $addr within 2 s: $(tr '\n' ' ' <<<"$out")"
 	grep -q hello <<<"$out" || ok=0
 	tf_reset "$srv" || ok=0
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport $port stage ack3 action log &&
 	tcpfaultctl -n "$srv" rule add id 2 port $port after 2000 action drop || ok=0
 	mkfifo "$TMPD/go"
-	start_client "$SRV_ADDR" $port --user-timeout 10000 --send 100 --go "$TMPD/go" || ok=0
+	start_client "$addr" $port --user-timeout 10000 --send 100 --go "$TMPD/go" || ok=0
 	sleep 2.5
 	echo go >"$TMPD/go"
 	wait "${CLIENTS[-1]}"
 	CLIENTS=()
 	out=$(cat "$TMPD/idle.$port")
-	est=$(events "$srv" 'f["rule"] == 1' | head -n1 | cut -d' ' -f1)
-	first=$(events "$srv" 'f["rule"] == 2' | head -n1 | cut -d' ' -f1)
-	early=$(events "$srv" 'f["rule"] == 2 && f["flags"] ~ /S/' | wc -l)
+	est=$(tf_events "$srv" 'f["rule"] == 1' | head -n1 | cut -d' ' -f1)
+	first=$(tf_events "$srv" 'f["rule"] == 2' | head -n1 | cut -d' ' -f1)
+	early=$(tf_events "$srv" 'f["rule"] == 2 && f["flags"] ~ /S/' | wc -l)
 	echo "# client: $out"
 	echo "# first loss $(awk -v a="${first:-0}" -v b="${est:-0}" 'BEGIN { printf "%.3f", (a - b) / 1e9 }') s" \
-	     "after the handshake's ACK; drops $(events "$srv" 'f["rule"] == 2' | wc -l), of the handshake $early"
+	     "after the handshake's ACK; drops $(tf_events "$srv" 'f["rule"] == 2' | wc -l), of the handshake $early"
 	grep -q "errno ETIMEDOUT" <<<"$out" || ok=0
 	[ -n "$est" ] && [ -n "$first" ] && [ $((first - est)) -ge 2000000000 ] || ok=0
 	[ "$early" = 0 ] || ok=0
 	# The client's data and its retransmissions are what is lost.
-	[ "$(events "$srv" 'f["rule"] == 2 && f["len"] > 0' | wc -l)" -ge 3 ] || ok=0
+	[ "$(tf_events "$srv" 'f["rule"] == 2 && f["len"] > 0' | wc -l)" -ge 3 ] || ok=0
 	tf_reset "$srv"
-	tf_result $ok "$desc"
+	rm -f "$TMPD/go"
+	[ "$ok" = 1 ]
 }
 
 test_ack3_ipv6()
 {
-	local desc="IPv6: ack3 lost at the server's input, server in SYN-RECV"
-	local port=8085 ok=1
+	local desc="IPv6 (veth and ::1): ack3 lost at the server's input, the server never establishes"
+	local port=8085 ok=1 ns
 
-	tf_reset "$srv"
-	tcpfaultctl -n "$srv" rule add family ipv6 dir in dport $port stage ack3 cookie no action drop || ok=0
-	start_client "$SRV_ADDR6" $port || ok=0
-	echo "# client ESTABLISHED $(sockets "$cli" established $port), server SYN-RECV $(sockets "$srv" syn-recv $port)," \
-	     "ack3 dropped $(events "$srv" 'f["verdict"] == "drop"' | wc -l)"
-	[ "$(sockets "$cli" established $port)" = 1 ] || ok=0
-	[ "$(sockets "$srv" syn-recv $port)" = 1 ] || ok=0
-	[ "$(events "$srv" 'f["verdict"] == "drop" && f["src"] ~ /^\[fd00::1\]/' | wc -l)" -ge 1 ] || ok=0
-	stop_clients
+	for ns in "$cli" "$srv"; do
+		tf_reset "$srv"
+		tcpfaultctl -n "$srv" rule add family ipv6 dir in dport $port stage ack3 cookie no action drop || ok=0
+		if [ "$ns" = "$cli" ]; then
+			start_client "$SRV_ADDR6" $port || ok=0
+		else
+			tf_idle_in "$srv" "$TMPD/idle.lo" ::1 $port --timeout 600 || ok=0
+			CLIENTS+=("$TF_IDLE_PID")
+		fi
+		echo "# client ESTABLISHED $(tf_nsx "$ns" ss -Htan state established "( dport = :$port )" | wc -l)," \
+		     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port)," \
+		     "ack3 dropped $(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l) ($( [ "$ns" = "$srv" ] && echo ::1 || echo veth))"
+		# In srv over ::1, the client's socket is the only ESTABLISHED one.
+		[ "$(tf_nsx "$ns" ss -Htan state established "( dport = :$port )" | wc -l)" = 1 ] || ok=0
+		[ "$(tf_nsx "$srv" ss -Htan state established "( sport = :$port )" | wc -l)" = 0 ] || ok=0
+		[ "$(tf_events "$srv" 'f["verdict"] == "drop" && f["flags"] == "A"' | wc -l)" -ge 1 ] || ok=0
+		stop_clients
+	done
 	tf_reset "$srv"
 	tf_result $ok "$desc"
 }

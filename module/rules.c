@@ -148,9 +148,12 @@ static u32 tf_slot_of(const struct tf_table *t, u32 key)
 	return hash_32(key, ilog2(t->hash_mask + 1)) & t->hash_mask;
 }
 
+/* The run of rules under @key that can match a packet like @pkt. */
 static void tf_lookup(const struct tf_table *t, u32 key,
+		      const struct tf_pkt *pkt,
 		      struct tf_rule * const **run, u32 *len)
 {
+	const struct tf_slot *slot;
 	u32 i;
 
 	*len = 0;
@@ -158,12 +161,37 @@ static void tf_lookup(const struct tf_table *t, u32 key,
 		return;
 	for (i = tf_slot_of(t, key); t->slots[i].key;
 	     i = (i + 1) & t->hash_mask) {
-		if (t->slots[i].key == key + 1) {
-			*run = &t->idx[t->slots[i].start];
-			*len = t->slots[i].len;
-			return;
+		slot = &t->slots[i];
+		if (slot->key != key + 1)
+			continue;
+		if ((slot->stages & pkt->stages) &&
+		    (slot->dirs & BIT(pkt->dir))) {
+			*run = &t->idx[slot->start];
+			*len = slot->len;
 		}
+		return;
 	}
+}
+
+/*
+ * Where a rule can act: its stages and hooks.  "after" and "idle" follow
+ * every packet of their flows, at every hook, to keep their flow times.
+ */
+static bool tf_rule_timed(const struct tf_rule_spec *s)
+{
+	return s->after_set || s->idle_set;
+}
+
+static u8 tf_rule_stages(const struct tf_rule_spec *s)
+{
+	return tf_rule_timed(s) ? TF_STAGE_ANY : s->stages;
+}
+
+static u8 tf_rule_dirs(const struct tf_rule_spec *s)
+{
+	if (tf_rule_timed(s) || !s->dir)
+		return BIT(TF_DIR_IN) | BIT(TF_DIR_OUT) | BIT(TF_DIR_FWD);
+	return BIT(s->dir);
 }
 
 /*
@@ -182,8 +210,8 @@ void tf_table_walk(const struct tf_table *t, const struct tf_pkt *pkt,
 
 	run[0] = t->wild;
 	len[0] = t->nwild;
-	tf_lookup(t, tf_key(TF_KEY_DPORT, pkt->dport), &run[1], &len[1]);
-	tf_lookup(t, tf_key(TF_KEY_SPORT, pkt->sport), &run[2], &len[2]);
+	tf_lookup(t, tf_key(TF_KEY_DPORT, pkt->dport), pkt, &run[1], &len[1]);
+	tf_lookup(t, tf_key(TF_KEY_SPORT, pkt->sport), pkt, &run[2], &len[2]);
 
 	for (;;) {
 		best = -1;
@@ -258,10 +286,7 @@ static struct tf_table *tf_table_build(struct tf_rule **rules, u32 nr)
 		const struct tf_rule_spec *s = &rules[i]->spec;
 
 		t->rules[i] = rules[i];
-		/* "after" and "idle" watch their flows from every side. */
-		t->dirs |= s->dir && !s->after_set && !s->idle_set ?
-			   BIT(s->dir) :
-			   BIT(TF_DIR_IN) | BIT(TF_DIR_OUT) | BIT(TF_DIR_FWD);
+		t->dirs |= tf_rule_dirs(s);
 		n = tf_rule_keys(s, keys);
 		if (!n)
 			t->wild[t->nwild++] = rules[i];
@@ -273,16 +298,21 @@ static struct tf_table *tf_table_build(struct tf_rule **rules, u32 nr)
 
 	sort(ent, nidx, sizeof(*ent), tf_index_cmp, NULL);
 	for (i = 0; i < nidx; i = j) {
-		u32 slot;
+		struct tf_slot *slot;
+		u32 at;
 
-		for (j = i; j < nidx && ent[j].key == ent[i].key; j++)
+		at = tf_slot_of(t, ent[i].key);
+		while (t->slots[at].key)
+			at = (at + 1) & t->hash_mask;
+		slot = &t->slots[at];
+		for (j = i; j < nidx && ent[j].key == ent[i].key; j++) {
 			t->idx[j] = ent[j].rule;
-		slot = tf_slot_of(t, ent[i].key);
-		while (t->slots[slot].key)
-			slot = (slot + 1) & t->hash_mask;
-		t->slots[slot].key = ent[i].key + 1;
-		t->slots[slot].start = i;
-		t->slots[slot].len = j - i;
+			slot->stages |= tf_rule_stages(&ent[j].rule->spec);
+			slot->dirs |= tf_rule_dirs(&ent[j].rule->spec);
+		}
+		slot->key = ent[i].key + 1;
+		slot->start = i;
+		slot->len = j - i;
 	}
 	kvfree(ent);
 	return t;

@@ -49,6 +49,8 @@ struct tf_slot {
 	u32 key;			/* 0: empty */
 	u32 start;			/* into idx[] */
 	u32 len;
+	u8 stages;			/* union over the run: packets that */
+	u8 dirs;			/* cannot match skip it whole */
 };
 
 struct tf_table {

@@ -8,7 +8,7 @@
 #   make modules            the module for every installed guest kernel
 #   make check              everything, tested in guests of both kernels
 #   make fuzz [FUZZ_TIME=S]  libFuzzer on the rule parser (default 600 s)
-#   make demo               the SYN blackhole, end to end, in a guest
+#   make demo               the incidents, end to end, with MariaDB in a guest
 #   make style / sparse     checkpatch --strict / sparse on the module
 #   make install            module (running kernel), tool, man page
 #   make dkms-install       register the module with DKMS

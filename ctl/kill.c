@@ -25,8 +25,8 @@ static void kill_usage(FILE *f)
 		"how fin: as if the owning process had exited (FIN, or RST if data was unread).\n");
 }
 
-/* The "killed N" line of stats. */
-static int kill_count(uint64_t *killed)
+/* The "killed N" line of stats (also read by scenario server-restart). */
+int tf_kill_count(uint64_t *killed)
 {
 	char *buf, *line, *save = NULL;
 	size_t len;
@@ -63,7 +63,7 @@ int do_kill(int argc, char **argv)
 	}
 	ret = tf_rule_command("kill", argc, argv);
 	if (!ret)
-		ret = kill_count(&killed);
+		ret = tf_kill_count(&killed);
 	if (ret)
 		return ret;
 	tf_print_open_object(NULL);

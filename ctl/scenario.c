@@ -2,10 +2,11 @@
 /*
  * tcpfaultctl scenario list | NAME PORT [ARGS] | clear
  *
- * Presets for the incidents of ../shared/seeds/: each one is a few rules,
+ * Presets for the incidents of ../shared/seeds/: most are a few rules,
  * installed in one write (all or nothing) with ids from TF_ID_PRESET up,
  * after the presets already there, so that "scenario clear" can take them
- * all away again without touching the rules a user added by hand.
+ * all away again without touching the rules a user added by hand.  One,
+ * server-restart, is an act instead: a "kill" line, nothing to clear.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,13 +22,17 @@
 
 /*
  * An argument after PORT: "WORD VALUE" when @word is set, else positional
- * (in order).  Its value replaces the word @var in the rule templates.
+ * (in order).  Its value replaces the word @var in the rule templates:
+ * one of @choices if given, else a number min..max, multiplied by @scale
+ * (if set) on its way into the rule.
  */
 struct tf_preset_arg {
 	const char	*word;		/* keyword; NULL: positional */
 	const char	*var;		/* placeholder, e.g. "MS" */
 	const char	*def;		/* default; NULL: required */
-	unsigned int	max;		/* a number 0..max */
+	unsigned int	min, max;	/* a number min..max */
+	unsigned int	scale;		/* e.g. 1000: seconds given, ms in the rule */
+	const char	*choices[3];	/* or one of these words */
 };
 
 struct tf_preset {
@@ -36,6 +41,7 @@ struct tf_preset {
 	const char	*incident;	/* seed file(s) and short name */
 	/* Templates: "ID" is the rule's id, "PORT" the port, var an argument. */
 	const char	*rules[TF_PRESET_RULES];
+	const char	*kill;		/* instead of rules: a "kill" line */
 	struct tf_preset_arg args[TF_PRESET_ARGS];
 	void		(*note)(void);	/* remarks on this host's sysctls */
 };
@@ -43,15 +49,6 @@ struct tf_preset {
 static void note_cookie_ack3(void);
 static void note_ack3(void);
 
-/*
- * Only presets that run on this module are listed.  Issue 5 brings two more
- * once "idle", "reset-both" and "kill" work:
- *   lb-idle-reset PORT SECONDS: "add id ID port PORT idle MS action
- *     reset-both" (seed 003: the load balancer's idle timeout RST), a
- *     positional { NULL, "SECONDS" } argument turned into MS;
- *   server-restart PORT [fin|rst]: "kill sport PORT how HOW" (seed 000:
- *     CLOSE_WAIT pile-up), a positional { NULL, "HOW", "fin" } choice.
- */
 static const struct tf_preset tf_presets[] = {
 	{
 		.name = "syn-blackhole",
@@ -98,6 +95,27 @@ static const struct tf_preset tf_presets[] = {
 		.rules = { "add id ID port PORT after MS action drop" },
 		.args = { { .word = "after", .var = "MS", .def = "0", .max = TF_AFTER_MAX } },
 	},
+	{
+		/*
+		 * No "dir fwd": on the load balancer (a router namespace) the
+		 * flow's packets are only seen forwarded anyway, and without it
+		 * the same rule also works on either end, where it sees the
+		 * flow's packets both ways too.
+		 */
+		.name = "lb-idle-reset",
+		.what = "a flow on PORT silent for SECONDS s is reset on both ends at its next packet: a load balancer's idle timeout (install on the balancer or on either end)",
+		.incident = "003 LB idle timeout RST",
+		.rules = { "add id ID port PORT idle SECONDS action reset-both" },
+		.args = { { .var = "SECONDS", .min = 1, .max = TF_AFTER_MAX / 1000, .scale = 1000 } },
+	},
+	{
+		/* Run in the server's namespace: "sport" is the server's port. */
+		.name = "server-restart",
+		.what = "now: every connection of server port PORT severed as by the server's exit (fin) or ss -K (rst)",
+		.incident = "000 server restart, CLOSE_WAIT pile-up",
+		.kill = "kill sport PORT how HOW",
+		.args = { { .var = "HOW", .def = "fin", .choices = { "fin", "rst" } } },
+	},
 };
 
 #define TF_NPRESETS	(sizeof(tf_presets) / sizeof(tf_presets[0]))
@@ -111,7 +129,7 @@ static void scenario_usage(void)
 		"(tcpfaultctl scenario list names the presets and their ARGS)\n");
 }
 
-/* "PORT [ after MS ]": the words a preset takes after its name. */
+/* "PORT [ after MS ]", "PORT [ fin | rst ]": the words after the name. */
 static void preset_synopsis(const struct tf_preset *p, char *buf, size_t size)
 {
 	const struct tf_preset_arg *a;
@@ -121,8 +139,12 @@ static void preset_synopsis(const struct tf_preset *p, char *buf, size_t size)
 	off = snprintf(buf, size, "PORT");
 	for (i = 0; i < TF_PRESET_ARGS && p->args[i].var && off < size; i++) {
 		a = &p->args[i];
-		off += snprintf(buf + off, size - off, a->def ? " [ %s%s%s ]" : " %s%s%s",
-				a->word ? a->word : "", a->word ? " " : "", a->var);
+		if (a->choices[0])
+			off += snprintf(buf + off, size - off, " [ %s | %s ]",
+					a->choices[0], a->choices[1]);
+		else
+			off += snprintf(buf + off, size - off, a->def ? " [ %s%s%s ]" : " %s%s%s",
+					a->word ? a->word : "", a->word ? " " : "", a->var);
 	}
 }
 
@@ -268,9 +290,26 @@ static int preset_arg_for(const struct tf_preset *p, const char *word, const cha
 	return -1;
 }
 
-/* The values of the preset's arguments after PORT, defaults filled in. */
+/* Whether @s is one of @a's choices, or a number in its range. */
+static bool preset_arg_valid(const struct tf_preset_arg *a, const char *s)
+{
+	uint64_t v;
+	int i;
+
+	if (!a->choices[0])
+		return tf_parse_u64(s, a->max, &v) && v >= a->min;
+	for (i = 0; i < 3 && a->choices[i]; i++)
+		if (!strcmp(s, a->choices[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The values of the preset's arguments after PORT, defaults filled in,
+ * scaled ones written into @scaled.
+ */
 static int preset_args(const struct tf_preset *p, int argc, char **argv,
-		       const char **vals)
+		       const char **vals, char scaled[][24])
 {
 	const struct tf_preset_arg *a;
 	uint64_t v;
@@ -293,18 +332,23 @@ static int preset_args(const struct tf_preset *p, int argc, char **argv,
 			argc--;
 			argv++;
 		}
-		if (!tf_parse_u64(argv[0], a->max, &v))
+		if (!preset_arg_valid(a, argv[0]))
 			return tf_invarg(argv[0], a->word ? a->word : a->var);
 		vals[i] = argv[0];
 	}
 	for (i = 0; i < TF_PRESET_ARGS && p->args[i].var; i++) {
-		if (vals[i])
-			continue;
-		if (!p->args[i].def) {
-			tf_err("missing %s for scenario \"%s\"", p->args[i].var, p->name);
+		a = &p->args[i];
+		if (!vals[i] && !a->def) {
+			tf_err("missing %s for scenario \"%s\"", a->var, p->name);
 			return TF_EXIT_USAGE;
 		}
-		vals[i] = p->args[i].def;
+		if (!vals[i])
+			vals[i] = a->def;
+		if (a->scale && tf_parse_u64(vals[i], a->max, &v)) {
+			snprintf(scaled[i], sizeof(scaled[i]), "%llu",
+				 (unsigned long long)v * a->scale);
+			vals[i] = scaled[i];
+		}
 	}
 	return 0;
 }
@@ -329,11 +373,41 @@ static void preset_print(const struct tf_preset *p, uint64_t port, char *text)
 	tf_print_end();
 }
 
+/*
+ * server-restart: the preset's "kill" line (@line, checked), written; prints
+ * it and how many connections it severed, as "tcpfaultctl kill" would.
+ */
+static int preset_kill(const struct tf_preset *p, uint64_t port, char *line)
+{
+	uint64_t killed;
+	size_t len;
+	int ret;
+
+	len = strlen(line);
+	line[len] = '\n';
+	ret = tf_proc_write("rules", line, len + 1);
+	line[len] = '\0';
+	if (!ret)
+		ret = tf_kill_count(&killed);
+	if (ret)
+		return ret;
+	tf_print_open_object(NULL);
+	tf_print_str("scenario", NULL, p->name);
+	tf_print_u64("port", NULL, port);
+	tf_print_str("incident", NULL, p->incident);
+	tf_print_str("command", "%s\n", line);
+	tf_print_u64("killed", "killed %llu\n", killed);
+	tf_print_close_object();
+	tf_print_end();
+	return 0;
+}
+
 static int scenario_install(const struct tf_preset *p, int argc, char **argv)
 {
 	const char *vars[2 + TF_PRESET_ARGS] = { "ID", "PORT" };
 	const char *vals[2 + TF_PRESET_ARGS];
 	char id[16], text[TF_PRESET_RULES * (TF_LINE_MAX + 1) + 1];
+	char scaled[TF_PRESET_ARGS][24];
 	uint32_t highest, next;
 	int i, n, nvars = 2, ret;
 	uint64_t port;
@@ -348,12 +422,18 @@ static int scenario_install(const struct tf_preset *p, int argc, char **argv)
 		return TF_EXIT_USAGE;
 	}
 	vals[1] = argv[0];
-	ret = preset_args(p, argc - 1, argv + 1, vals + 2);
+	ret = preset_args(p, argc - 1, argv + 1, vals + 2, scaled);
 	if (ret)
 		return ret;
 	for (i = 0; i < TF_PRESET_ARGS && p->args[i].var; i++)
 		vars[nvars++] = p->args[i].var;
 
+	if (p->kill) {
+		ret = preset_expand(p->kill, vars, vals, nvars, text, TF_LINE_MAX);
+		if (!ret)
+			ret = tf_rule_check_line(text, 0);
+		return ret ? ret : preset_kill(p, port, text);
+	}
 	ret = read_preset_ids(NULL, TF_RULES_MAX, &n, &highest);
 	if (ret)
 		return ret;

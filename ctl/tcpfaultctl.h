@@ -34,6 +34,7 @@ int tf_rule_check_line(const char *line, unsigned int lineno);	/* 0 or exit stat
 /* Joins "VERB ARGS..." into one line, checks and writes it; 0 or exit status. */
 int tf_rule_command(const char *verb, int argc, char **argv);
 void tf_rule_print_json(char *line);	/* one "add ..." line as an object */
+int tf_kill_count(uint64_t *killed);	/* the last kill's count, from stats */
 
 /* Events, parsed. */
 struct tf_event {

@@ -163,12 +163,46 @@ preset silent-listen 'sport 21 stage data action drop' 21
 preset blackhole 'port 3306 after 0 action drop' 3306
 preset blackhole 'port 3306 after 1000 action drop' 3306 after 1000
 preset blackhole 'port 1 after 2147483647 action drop' 1 after 2147483647
+# SECONDS into ms; no "dir": the same rule on the balancer or on an end
+preset lb-idle-reset 'port 443 idle 900000 action reset-both' 443 900
+preset lb-idle-reset 'port 1 idle 2147483000 action reset-both' 1 2147483
 expect_rc 0 scenario list
-for p in syn-blackhole synack-loss ack3-loss cookie-ack3-loss silent-listen blackhole; do
+for p in syn-blackhole synack-loss ack3-loss cookie-ack3-loss silent-listen blackhole lb-idle-reset server-restart; do
 	grep -q "^$p .*seed 00" "$TMP/out" && ok "scenario list: $p and its seed" || not_ok "scenario list: $p"
 done
 grep -q 'blackhole  *PORT \[ after MS \]' "$TMP/out" && ok "scenario list: arguments" || not_ok "scenario list: arguments"
-grep -Eq 'lb-idle-reset|server-restart' "$TMP/out" && not_ok "scenario list: only presets that run" || ok "scenario list: only presets that run"
+grep -q 'lb-idle-reset  *PORT SECONDS ' "$TMP/out" && grep -q 'server-restart  *PORT \[ fin | rst \]' "$TMP/out" \
+	&& ok "scenario list: SECONDS, a choice" || not_ok "scenario list: SECONDS, a choice"
+grep -q 'balancer or on either end' "$TMP/out" && ok "scenario list: where lb-idle-reset goes" || not_ok "scenario list: where lb-idle-reset goes"
+
+# server-restart: no rule but one kill line, and the count it severed
+restart() {
+	: >"$TMP/sc/rules"
+	echo 'killed 5' >"$TMP/sc/stats"
+	TCPFAULT_PROC_DIR=$TMP/sc "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+restart scenario server-restart 3306
+[ $rc -eq 0 ] && [ "$(cat "$TMP/out")" = "kill sport 3306 how fin
+killed 5" ] && [ "$(cat "$TMP/sc/rules")" = "kill sport 3306 how fin" ] \
+	&& ok "scenario server-restart: kill how fin by default, its count" \
+	|| not_ok "scenario server-restart (rc=$rc, out: $(cat "$TMP/out"), written: $(cat "$TMP/sc/rules"))"
+restart scenario server-restart 8080 rst
+[ $rc -eq 0 ] && [ "$(head -n 1 "$TMP/out")" = "kill sport 8080 how rst" ] && [ "$(cat "$TMP/sc/rules")" = "kill sport 8080 how rst" ] \
+	&& ok "scenario server-restart rst" || not_ok "scenario server-restart rst (rc=$rc, out: $(cat "$TMP/out"))"
+restart -j scenario server-restart 3306 fin
+if have_python; then
+	python3 - "$TMP/out" <<'PY' && ok "scenario server-restart -j" || not_ok "scenario server-restart -j: $(cat "$TMP/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r == {"scenario": "server-restart", "port": 3306, "incident": r["incident"],
+             "command": "kill sport 3306 how fin", "killed": 5} and r["incident"].startswith("000"), r
+PY
+fi
+: >"$TMP/sc/stats"
+TCPFAULT_PROC_DIR=$TMP/sc "$BIN" scenario server-restart 3306 >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q 'did not report' "$TMP/err" && ok "scenario server-restart: no count, an error" \
+	|| not_ok "scenario server-restart: no count ($(cat "$TMP/err"))"
 
 # ids: after the presets already in the table, never below the block
 table='add id 1 dport 80 action drop # hits 0 acted 0
@@ -214,7 +248,7 @@ PY
 fi
 expect_json scenario list
 if have_python; then
-	python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert [p["name"] for p in l] == ["syn-blackhole","synack-loss","ack3-loss","cookie-ack3-loss","silent-listen","blackhole"] and all(p["incident"] and p["description"] and p["args"].startswith("PORT") for p in l)' "$TMP/out" \
+	python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert [p["name"] for p in l] == ["syn-blackhole","synack-loss","ack3-loss","cookie-ack3-loss","silent-listen","blackhole","lb-idle-reset","server-restart"] and all(p["incident"] and p["description"] and p["args"].startswith("PORT") for p in l)' "$TMP/out" \
 		&& ok "scenario list JSON" || not_ok "scenario list JSON"
 fi
 
@@ -264,6 +298,14 @@ bad '"1s"' scenario blackhole 80 after 1s
 bad '"2147483648"' scenario blackhole 80 after 2147483648
 bad '"after"' scenario blackhole 80 after 1 after 2
 bad '"after"' scenario syn-blackhole 80 after 1
+bad 'SECONDS' scenario lb-idle-reset 443
+bad '"0"' scenario lb-idle-reset 443 0
+bad '"2147484"' scenario lb-idle-reset 443 2147484
+bad '"15m"' scenario lb-idle-reset 443 15m
+bad '"901"' scenario lb-idle-reset 443 900 901
+bad '"kill"' scenario server-restart 3306 kill
+bad '"fin"' scenario server-restart 3306 rst fin
+bad 'PORT' scenario server-restart
 bad '"all"' scenario clear all
 bad '"x"' scenario list x
 expect_rc 2 scenario

@@ -30,11 +30,27 @@
 # - blackhole 8085 after 1000 (cli): an echo exchange in the first second
 #   works; later data is lost and TCP_USER_TIMEOUT ends it (ETIMEDOUT).
 # - IPv6: syn-blackhole 8086 (cli) with TCP_SYNCNT 2.
+# - lb-idle-reset 8080 900, in a load balancer between a client and a
+#   server of their own (lbc - lb - lbs, below), IPv4 and IPv6 at once: a
+#   connection silent for 1045 s is reset on both ends at its next packet
+#   (the client reads ECONNRESET, the server's socket is gone); one that
+#   talks every 95 s lives on.
+# - server-restart 8087 (srv, fin and rst), IPv4 and IPv6 clients that
+#   never close (tf_hold): fin, they read EOF and sit in CLOSE-WAIT; rst,
+#   they read ECONNRESET; the count of severed connections is printed.
 # - scenario clear: removes the presets only (a rule added by hand stays),
 #   and connections work again.
 #
+#   lbc                    lb                           lbs
+#   +------------+  veth  +--------------------+  veth  +-------------------+
+#   | 10.0.3.1   |--------| 10.0.3.2  10.0.4.2 |--------| 10.0.4.1          |
+#   | fd00:3::1  |        | fd00:3::2 fd00:4::2|        | fd00:4::1         |
+#   | tf_idle,   |        | forwarding,        |        | tf_listen --echo  |
+#   | tf_hold    |        | lb-idle-reset 8080 |        | :8080 (v4, v6)    |
+#   +------------+        +--------------------+        +-------------------+
+#
 # Meant for a guest with a virtual clock (scripts/run-in-vm --clock
-# virtual): about 1500 s of guest time.
+# virtual): about 2700 s of guest time.
 
 cd "$(dirname "$0")" || exit 1
 source ./tcpfault_lib.sh
@@ -47,6 +63,8 @@ ALL_TESTS="
 	test_silent_listen
 	test_blackhole_after
 	test_syn_blackhole_ipv6
+	test_lb_idle_reset
+	test_server_restart
 	test_clear
 "
 
@@ -94,9 +112,10 @@ setup()
 	listen "$SRV_ADDR" 8084 --echo
 	listen "$SRV_ADDR" 8085 --echo
 	listen "$SRV_ADDR6" 8086
+	listen :: 8087 --echo
 	# All at once, and guest seconds to spare: under the virtual clock the
 	# guest clock runs on while a loaded host serves the 9p root.
-	if ! slowwait 300 listening 8080 8081 8082 8083 8084 8085 8086; then
+	if ! slowwait 300 listening 8080 8081 8082 8083 8084 8085 8086 8087; then
 		echo "# listeners ready: $(cd "$TMPD" && echo listen.*)"
 		return 1
 	fi
@@ -367,6 +386,110 @@ test_syn_blackhole_ipv6()
 {
 	syn_blackhole "IPv6: syn-blackhole, connect() with TCP_SYNCNT 2 fails at the model's time" \
 		"$SRV_ADDR6" 8086 2
+}
+
+# setup_lb: the load balancer's topology (lbc - lb - lbs), an echo server
+# on lbs :8080, IPv4 and IPv6.
+setup_lb()
+{
+	setup_ns lbc lb lbs || return 1
+	tf_lb_setup "$lbc" "$lb" "$lbs" 3 || return 1
+	tf_listen_in "$lbs" 10.0.4.1 8080 --echo || return 1
+	PIDS+=("$TF_LISTEN_PID")
+	tf_listen_in "$lbs" fd00:4::1 8080 --echo || return 1
+	PIDS+=("$TF_LISTEN_PID")
+}
+
+# hold NAME NS ADDR PORT: tf_hold (never closes) in NS, output in
+# $TMPD/NAME, once connected; its pid in HOLD.
+hold()
+{
+	local out=$TMPD/$1
+
+	nsenter --net="/run/netns/$2" tf_hold --ready "$out.ready" "$3" "$4" >"$out" 2>&1 &
+	HOLD=$!
+	PIDS+=("$HOLD")
+	slowwait 60 test -e "$out.ready"
+}
+
+# In the balancer: per family a quiet client (tf_idle: connected, then
+# silent until told to send) and a talking one (tf_hold, pinged every 95 s
+# through the echo server). The quiet ones send after 11 x 95 = 1045 s.
+test_lb_idle_reset()
+{
+	local desc="lb-idle-reset 900 (on the balancer): a flow silent 1045 s is reset on both ends, one talking every 95 s lives (IPv4, IPv6)"
+	local ok=1 f addr i talkers=() quiet=() out
+
+	if ! setup_lb; then
+		tf_result 0 "$desc (no topology)"
+		return
+	fi
+	expect preset "$lb" "rule add id 1000000000 port 8080 idle 900000 action reset-both" \
+		lb-idle-reset 8080 900
+	for f in 4 6; do
+		if [ $f = 4 ]; then addr=10.0.4.1; else addr=fd00:4::1; fi
+		mkfifo "$TMPD/go.lb$f"
+		expect idle "lbq$f" "$lbc" "$addr" 8080 --send 1 --go "$TMPD/go.lb$f" --timeout 1500
+		quiet+=("$TF_IDLE_PID")
+		expect hold "lbt$f" "$lbc" "$addr" 8080
+		talkers+=("$HOLD")
+	done
+	for i in $(seq 12); do
+		sleep 95
+		kill -USR1 "${talkers[@]}"
+		[ "$i" != 11 ] || { echo go >"$TMPD/go.lb4"; echo go >"$TMPD/go.lb6"; }
+	done
+	wait "${quiet[@]}"
+	sleep 1
+	for f in 4 6; do
+		out=$(cat "$TMPD/lbq$f")
+		echo "# IPv$f: quiet client: $out; talking client: $(grep -c '^data 4$' "$TMPD/lbt$f") answers$(grep '^recv' "$TMPD/lbt$f" | sed 's/^/, /')"
+		expect grep -q "errno ECONNRESET" <<<"$out"
+		expect [ "$(grep -c '^data 4$' "$TMPD/lbt$f")" = 12 ]
+		expect [ -z "$(grep '^recv' "$TMPD/lbt$f")" ]
+	done
+	echo "# lb: $(tf_count_events "$lb" 'verdict reset-both') reset-both; server sockets: $(tf_sockets "$lbs" established 8080) established (the talkers)"
+	expect [ "$(tf_count_events "$lb" 'verdict reset-both')" = 2 ]
+	expect [ "$(tf_sockets "$lbs" established 8080)" = 2 ]
+	stop_idle "${talkers[0]}"
+	stop_idle "${talkers[1]}"
+	expect clear_presets "$lb" 1
+	tf_result $ok "$desc"
+}
+
+# server-restart on srv: clients that never close, IPv4 and IPv6.
+test_server_restart()
+{
+	local desc="server-restart 8087: fin, clients read EOF and sit in CLOSE-WAIT; rst, they read ECONNRESET (IPv4, IPv6)"
+	local ok=1 how want out pids
+
+	for how in fin rst; do
+		pids=()
+		expect hold "sr4$how" "$cli" "$SRV_ADDR" 8087
+		pids+=("$HOLD")
+		expect hold "sr6$how" "$cli" "$SRV_ADDR6" 8087
+		pids+=("$HOLD")
+		out=$(tcpfaultctl -n "$srv" scenario server-restart 8087 $([ $how = rst ] && echo rst))
+		echo "# tcpfaultctl -n srv scenario server-restart 8087 $how: $(tr '\n' ' ' <<<"$out")"
+		expect [ "$out" = "kill sport 8087 how $how
+killed 2" ]
+		if [ $how = fin ]; then want="recv 0 errno 0"; else want="recv -1 errno ECONNRESET"; fi
+		expect slowwait 10 grep -q "^$want" "$TMPD/sr4$how" "$TMPD/sr6$how"
+		expect grep -q "^$want" "$TMPD/sr4$how"
+		expect grep -q "^$want" "$TMPD/sr6$how"
+		echo "# IPv4 client: $(grep '^recv' "$TMPD/sr4$how"); IPv6 client: $(grep '^recv' "$TMPD/sr6$how");" \
+		     "client CLOSE-WAIT sockets: $(tf_sockets "$cli" close-wait 8087)"
+		if [ $how = fin ]; then
+			expect [ "$(tf_sockets "$cli" close-wait 8087)" = 2 ]
+		else
+			expect [ "$(tf_sockets "$cli" close-wait 8087)" = 0 ]
+		fi
+		stop_idle "${pids[0]}"
+		stop_idle "${pids[1]}"
+	done
+	# An act, not a rule: nothing for clear to take away.
+	expect clear_presets "$srv" 0
+	tf_result $ok "$desc"
 }
 
 # Presets stacked after a rule added by hand; clear takes the presets only.

@@ -454,3 +454,80 @@ tf_idle_in()
 	return 1
 }
 # --- end of Scenarios
+
+# --- Server restart (seed 000)
+# The pieces of restart.sh, also for the demo: a MariaDB client that
+# reconnects the way seed 000's sysbench build did, the CLOSE-WAIT sockets
+# it leaves, and Debian's sysbench against tf_mariadb_start's server.
+
+# tf_reconnect_in NS OUT ADDR [TF_RECONNECT_OPTS...]: tf_reconnect to
+# MariaDB at ADDR port 3306 from NS, in the background, its output in OUT;
+# waits until its session has answered a ping. Its pid is in
+# TF_RECONNECT_PID.
+tf_reconnect_in()
+{
+	local ns=$1 out=$2 addr=$3
+
+	shift 3
+	# Not through tf_nsx (a function: its pid would be a subshell's).
+	nsenter --net="/run/netns/$ns" tf_reconnect --ready "$out.ready" "$@" \
+		"$addr" "$TF_MARIADB_PORT" >"$out" 2>&1 &
+	# shellcheck disable=SC2034 # for the suites
+	TF_RECONNECT_PID=$!
+	slowwait 120 test -e "$out.ready" && return 0
+	tf_diag <"$out"
+	return 1
+}
+
+# tf_closewait_recvq NS PORT: the Recv-Q (unread bytes, plus 1 for an
+# unread FIN) of each CLOSE-WAIT socket in NS whose peer is port PORT, one
+# a line.
+tf_closewait_recvq()
+{
+	tf_nsx "$1" ss -Htan state close-wait "( dport = :$2 )" | awk '{ print $1 }'
+}
+
+# tf_sysbench NS ADDR ARGS...: Debian's sysbench oltp_read_only in NS
+# against tf_mariadb_start's server at ADDR (database sbtest, which must
+# exist; one small MyISAM table: the server runs without InnoDB), ARGS
+# appended (prepare, run, --threads=1 ...).
+tf_sysbench()
+{
+	local ns=$1 addr=$2
+
+	shift 2
+	tf_nsx "$ns" sysbench oltp_read_only --db-driver=mysql --mysql-host="$addr" \
+		--mysql-port="$TF_MARIADB_PORT" --mysql-user=root --mysql-db=sbtest \
+		--mysql-storage-engine=myisam --tables=1 --table-size=100 "$@"
+}
+# --- end of Server restart
+
+# --- Load balancer topology (scenarios.sh; actions.sh has the same shape)
+# tf_lb_setup CLI LB SRV N: CLI - LB - SRV over two veth pairs (CLI tf0 -
+# tf1 LB tf2 - tf3 SRV), LB forwarding IPv4 and IPv6; CLI 10.0.N.1 and
+# fd00:N::1, LB 10.0.N.2 fd00:N::2 and 10.0.M.2 fd00:M::2, SRV 10.0.M.1
+# and fd00:M::1 (M = N + 1), default routes through LB.
+tf_lb_setup()
+{
+	local c=$1 l=$2 s=$3 n=$4 m=$(($4 + 1))
+
+	ip link add tf0 netns "$c" type veth peer name tf1 netns "$l" &&
+	ip link add tf2 netns "$l" type veth peer name tf3 netns "$s" || return 1
+	ip -n "$c" addr add "10.0.$n.1/24" dev tf0 &&
+	ip -n "$c" addr add "fd00:$n::1/64" dev tf0 nodad &&
+	ip -n "$l" addr add "10.0.$n.2/24" dev tf1 &&
+	ip -n "$l" addr add "fd00:$n::2/64" dev tf1 nodad &&
+	ip -n "$l" addr add "10.0.$m.2/24" dev tf2 &&
+	ip -n "$l" addr add "fd00:$m::2/64" dev tf2 nodad &&
+	ip -n "$s" addr add "10.0.$m.1/24" dev tf3 &&
+	ip -n "$s" addr add "fd00:$m::1/64" dev tf3 nodad || return 1
+	ip -n "$c" link set tf0 up && ip -n "$l" link set tf1 up &&
+	ip -n "$l" link set tf2 up && ip -n "$s" link set tf3 up || return 1
+	ip -n "$c" route add default via "10.0.$n.2" &&
+	ip -n "$c" -6 route add default via "fd00:$n::2" &&
+	ip -n "$s" route add default via "10.0.$m.2" &&
+	ip -n "$s" -6 route add default via "fd00:$m::2" || return 1
+	tf_sysctl "$l" net.ipv4.ip_forward 1 &&
+	tf_sysctl "$l" net.ipv6.conf.all.forwarding 1
+}
+# --- end of Load balancer topology

@@ -152,8 +152,34 @@ static int tf_parse_ports(struct tf_parser *p, const char *key,
 	return 0;
 }
 
+/*
+ * in4_pton and in6_pton take what inet_pton refuses: a byte of a dotted
+ * quad with a leading zero ("01.2.3.4", octal to some tools) and a group of
+ * more than four hex digits ("00001::").  Refused here, so that the module
+ * and tcpfaultctl accept the same addresses.
+ */
+static bool tf_addr_digits_ok(const char *s)
+{
+	const char *dot = strchr(s, '.'), *colon = strrchr(s, ':');
+	size_t run = 0;
+
+	for (; *s; s++) {
+		if (*s == ':' || *s == '.') {
+			run = 0;
+			continue;
+		}
+		if (++run > 4)
+			return false;
+		if (dot && (!colon || s > colon) && run == 2 && s[-1] == '0')
+			return false;
+	}
+	return true;
+}
+
 static bool tf_addr_from_str(const char *s, struct tf_prefix *pfx)
 {
+	if (!tf_addr_digits_ok(s))
+		return false;
 #ifdef TF_USERSPACE
 	if (inet_pton(AF_INET, s, pfx->addr) == 1) {
 		pfx->family = TF_FAMILY_IPV4;

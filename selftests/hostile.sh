@@ -126,6 +126,9 @@ fd00::/129	add saddr fd00::/129 action drop
 256.0.0.1	add saddr 256.0.0.1 action drop
 fd00::1::2	add daddr fd00::1::2 action drop
 fd00::g	add daddr fd00::g action drop
+01.2.3.4	add saddr 01.2.3.4 action drop
+::ffff:10.0.0.01	add daddr ::ffff:10.0.0.01 action drop
+00001::	add saddr 00001::/16 action drop
 different families	add saddr 10.0.0.0/8 daddr ::1 action drop
 "dport"	add dport 80 dport 81 action drop
 "action"	add action drop action log

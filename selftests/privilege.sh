@@ -1,0 +1,243 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Privilege and isolation, beyond lifecycle.sh's test_unprivileged: an
+# unprivileged user's own user namespace manages the rules of the network
+# namespace it owns and nobody else's (not the init netns's, not a root
+# netns's, not a sibling user namespace's: by path, by /proc/PID/net, by
+# setns); its events are its own; and rules never act across namespaces.
+#
+#   na (root netns)                      nb (root netns)
+#   +---------------------+              +---------------------+
+#   | 10.0.3.1  tf_listen | veth a0--b0  | 10.0.3.2  tf_listen |
+#   |  :8080 (echo)       |--------------|  :8080 (echo)       |
+#   +---------------------+              +---------------------+
+#   nc: a third netns with the same address and listener (10.0.3.2 on a
+#   veth to nd, 10.0.3.1), so the same flow exists in two places.
+#   U1, U2: user namespaces of uid 65534, each owning a netns (unshare -Urn).
+
+cd "$(dirname "$0")" || exit 1
+source ./tcpfault_lib.sh
+
+ALL_TESTS="
+	test_userns_own
+	test_userns_not_others
+	test_setns_refused
+	test_no_crossing
+	test_kernel_log
+"
+
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+TMP=
+HOLDERS=()
+U1_PID=
+U2_PID=
+A_PID=
+
+setup()
+{
+	setup_ns na nb nc nd || return 1
+	tf_veth "$na" 10.0.3.1 "$nb" 10.0.3.2 || return 1
+	ip link add tf0 netns "$nc" type veth peer name tf1 netns "$nd" || return 1
+	ip -n "$nc" addr add 10.0.3.2/24 dev tf0 && ip -n "$nd" addr add 10.0.3.1/24 dev tf1 &&
+	ip -n "$nc" link set tf0 up && ip -n "$nd" link set tf1 up || return 1
+	TMP=$(mktemp -d /tmp/tf_priv.XXXXXX) || return 1
+	chmod 0777 "$TMP"
+	tf_dmesg_mark
+	TF_DMESG_START=$TF_DMESG_LINES
+}
+
+cleanup()
+{
+	local p
+
+	for p in "${HOLDERS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	cleanup_all_ns
+	[ -z "$TMP" ] || rm -rf "$TMP"
+}
+
+# userns_holder FILE: a process of uid 65534 in a new user namespace and
+# a network namespace made inside it, which stays; its pid in FILE (inside
+# it is uid 0). The network namespace is made once the user namespace has
+# its uid map: the control files belong to the user namespace's root, and
+# made in the same unshare() call (unshare -Urn), before the map is
+# written, they stay the initial root's, as netfilter's own /proc/net files.
+userns_holder()
+{
+	"${NOBODY[@]}" unshare -Ur unshare -n sh -c 'ip link set lo up; echo $$ >'"$1"'; exec sleep 1d' \
+		>/dev/null 2>&1 &
+	HOLDERS+=($!)
+	slowwait 10 test -s "$1"
+}
+
+# as_userns PID CMD...: CMD as root of PID's user namespace, in PID's
+# network namespace (nsenter -U: the process's own user namespace).
+as_userns()
+{
+	local pid=$1
+
+	shift
+	"${NOBODY[@]}" nsenter --preserve-credentials -U -n -t "$pid" "$@"
+}
+
+test_userns_own()
+{
+	local out ok=1
+
+	userns_holder "$TMP/u1" && userns_holder "$TMP/u2" ||
+		{ ktap_test_fail "userns: cannot make one"; return; }
+	U1_PID=$(<"$TMP/u1")
+	U2_PID=$(<"$TMP/u2")
+	out=$(as_userns "$U1_PID" sh -c '
+		echo "add id 1 dport 9 stage syn action drop" >/proc/net/tcpfault/rules &&
+		cat /proc/net/tcpfault/rules && echo clear >/proc/net/tcpfault/events &&
+		cat /proc/net/tcpfault/events && echo events-ok' 2>&1)
+	echo "$out" | tf_diag
+	grep -q '^add id 1 dport 9 stage syn action drop' <<<"$out" || ok=0
+	grep -q '^events-ok' <<<"$out" || ok=0
+	# Its rule acts on its own loopback.
+	out=$(as_userns "$U1_PID" tf_connect --timeout 2 127.0.0.1 9 2>&1)
+	echo "# its own SYN to port 9: $out"
+	[ "$(tf_field "$out" errno)" = EINTR ] || ok=0	# the SYN was dropped
+	out=$(as_userns "$U1_PID" cat /proc/net/tcpfault/events)
+	grep -q 'verdict drop' <<<"$out" || ok=0
+	tf_check "an unprivileged user's userns root manages its own netns (rules, events)" test "$ok" = 1
+	out=$("${NOBODY[@]}" unshare -Urn stat -c '%u:%g %a' /proc/net/tcpfault/rules 2>&1)
+	echo "# (unshare -Urn in one call: rules is $out seen from inside; 65534: not
+	# mapped, the initial root: the netns was made before the uid map)"
+}
+
+# refused_write DESC PATH CMD...: CMD writes a rule to PATH and must fail.
+refused_write()
+{
+	local desc=$1 path=$2 out
+
+	shift 2
+	out=$("$@" sh -c "echo 'add dport 80 action drop' | dd of=$path status=none" 2>&1) && {
+		echo "# $desc: accepted"
+		return 1
+	}
+	echo "# $desc: ${out##*: }"
+}
+
+test_userns_not_others()
+{
+	local ok=1 init_before a_before u2_before out
+
+	nsenter --net="/run/netns/$na" sleep 1d >/dev/null 2>&1 &
+	A_PID=$!
+	HOLDERS+=("$A_PID")
+	slowwait 10 sh -c "[ \$(stat -L -c %i /proc/$A_PID/ns/net) = \$(stat -L -c %i /run/netns/$na) ]" || ok=0
+	tcpfaultctl -n "$na" rule add id 3 dport 3 action log
+	init_before=$(cat /proc/net/tcpfault/rules)
+	a_before=$(cat "/proc/$A_PID/net/tcpfault/rules")
+	u2_before=$(as_userns "$U2_PID" cat /proc/net/tcpfault/rules)
+
+	# From inside U1 (root there, uid 65534 outside).
+	refused_write "U1 -> init netns via /proc/1/net" /proc/1/net/tcpfault/rules \
+		as_userns "$U1_PID" || ok=0
+	refused_write "U1 -> root netns a via /proc/PID/net" "/proc/$A_PID/net/tcpfault/rules" \
+		as_userns "$U1_PID" || ok=0
+	refused_write "U1 -> sibling U2's netns via /proc/PID/net" "/proc/$U2_PID/net/tcpfault/rules" \
+		as_userns "$U1_PID" || ok=0
+	# U2's events and rules belong to U2's root, uid 65534 outside: another
+	# user cannot read them. (uid 65534 itself can, from anywhere: it
+	# owns them.)
+	out=$(setpriv --reuid=65533 --regid=65533 --clear-groups \
+		cat "/proc/$U2_PID/net/tcpfault/events" 2>&1) &&
+		{ echo "# uid 65533 reads U2's events"; ok=0; }
+	echo "# uid 65533 reads U2's events: ${out##*: }"
+	out=$(setpriv --reuid=65533 --regid=65533 --clear-groups \
+		cat "/proc/$U2_PID/net/tcpfault/rules" 2>&1) &&
+		{ echo "# uid 65533 reads U2's rules"; ok=0; }
+	# Stats are 0444: readable by anyone.
+	as_userns "$U1_PID" cat /proc/1/net/tcpfault/stats >/dev/null || ok=0
+	# Root of the init user namespace without CAP_NET_ADMIN, on U2's netns.
+	refused_write "uid 0 without CAP_NET_ADMIN -> U2's netns" "/proc/$U2_PID/net/tcpfault/rules" \
+		setpriv --inh-caps=-net_admin --bounding-set=-net_admin || ok=0
+	[ "$(cat /proc/net/tcpfault/rules)" = "$init_before" ] || { echo "# init table changed"; ok=0; }
+	[ "$(cat "/proc/$A_PID/net/tcpfault/rules")" = "$a_before" ] || { echo "# a's table changed"; ok=0; }
+	[ "$(as_userns "$U2_PID" cat /proc/net/tcpfault/rules)" = "$u2_before" ] ||
+		{ echo "# U2's table changed"; ok=0; }
+	tf_check "a userns root cannot write the init netns's, a root netns's or a sibling's rules" \
+		test "$ok" = 1
+	# The owner of the init user namespace can (root with CAP_NET_ADMIN).
+	echo 'add id 4 dport 4 action log' >"/proc/$U2_PID/net/tcpfault/rules" ||
+		echo "# init root could not write U2's rules"
+	as_userns "$U2_PID" sh -c 'echo flush >/proc/net/tcpfault/rules'
+}
+
+test_setns_refused()
+{
+	local ok=1 out
+
+	out=$(as_userns "$U1_PID" nsenter --net="/run/netns/$na" cat /proc/net/tcpfault/rules 2>&1) &&
+		{ echo "# U1 entered netns a"; ok=0; }
+	echo "# U1: setns to a: ${out##*: }"
+	out=$(as_userns "$U1_PID" nsenter -n -t "$U2_PID" sh -c \
+		"echo 'add dport 80 action drop' >/proc/net/tcpfault/rules" 2>&1) &&
+		{ echo "# U1 entered U2's netns"; ok=0; }
+	echo "# U1: setns to U2's netns: ${out##*: }"
+	out=$(as_userns "$U1_PID" nsenter --net=/proc/1/ns/net cat /proc/net/tcpfault/rules 2>&1) &&
+		{ echo "# U1 entered the init netns"; ok=0; }
+	echo "# U1: setns to the init netns: ${out##*: }"
+	[ -z "$(as_userns "$U2_PID" cat /proc/net/tcpfault/rules)" ] || ok=0
+	tf_check "a userns root cannot setns into another netns to reach its rules" test "$ok" = 1
+}
+
+# The same flow (10.0.3.1 -> 10.0.3.2:8080) in a/b and in d/c: a drop
+# in b stops only b's; a log in c sees only c's; U1's rules nobody's.
+test_no_crossing()
+{
+	local ok=1 out pid_b pid_c
+
+	tf_listen_in "$nb" 10.0.3.2 "$TF_PORT" --echo || ok=0
+	pid_b=$TF_LISTEN_PID
+	tf_listen_in "$nc" 10.0.3.2 "$TF_PORT" --echo || ok=0
+	pid_c=$TF_LISTEN_PID
+	HOLDERS+=("$pid_b" "$pid_c")
+	tf_reset "$nb"; tf_reset "$nc"; tf_reset "$na"; tf_reset "$nd"
+	# U1 drops everything on its side: nobody else must notice.
+	as_userns "$U1_PID" sh -c 'echo "add action drop" >/proc/net/tcpfault/rules' ||
+		{ echo "# U1 could not add its drop-all rule"; ok=0; }
+	tcpfaultctl -n "$nb" rule add dport "$TF_PORT" stage syn action drop || ok=0
+	tcpfaultctl -n "$nc" rule add dport "$TF_PORT" action log || ok=0
+
+	out=$(ip netns exec "$na" tf_connect --timeout 3 --send x 10.0.3.2 "$TF_PORT")
+	echo "# a -> b: $out"
+	[ "$(tf_field "$out" errno)" = EINTR ] || ok=0
+	out=$(ip netns exec "$nd" tf_connect --timeout 3 --send x 10.0.3.2 "$TF_PORT")
+	echo "# d -> c: $out"
+	[ "$(tf_field "$out" errno)" = 0 ] || ok=0
+	# Each namespace's events are its own rule's only.
+	echo "# events: b drop $(tf_count_events "$nb" 'verdict drop') log $(tf_count_events "$nb" 'verdict log')," \
+		"c log $(tf_count_events "$nc" 'verdict log') drop $(tf_count_events "$nc" 'verdict drop')," \
+		"a $(tf_count_events "$na"), d $(tf_count_events "$nd"); matched a $(tf_stat "$na" matched), d $(tf_stat "$nd" matched)"
+	[ "$(tf_count_events "$nb" 'verdict drop')" -ge 1 ] || ok=0
+	[ "$(tf_count_events "$nb" 'verdict log')" = 0 ] || ok=0
+	[ "$(tf_count_events "$nc" 'verdict log')" -ge 3 ] || ok=0
+	[ "$(tf_count_events "$nc" 'verdict drop')" = 0 ] || ok=0
+	[ "$(tf_count_events "$na")" = 0 ] && [ "$(tf_count_events "$nd")" = 0 ] || ok=0
+	[ "$(tf_stat "$na" matched)" = 0 ] && [ "$(tf_stat "$nd" matched)" = 0 ] || ok=0
+	[ "$(sed -n 's/^matched //p' /proc/net/tcpfault/stats)" = 0 ] ||
+		echo "# (init netns matched: other suites' rules)"
+	tf_check "rules never act across namespaces (same flow in two places, a drop-all in a userns)" \
+		test "$ok" = 1
+	tcpfaultctl -n "$nb" rule flush; tcpfaultctl -n "$nc" rule flush
+}
+
+test_kernel_log()
+{
+	TF_DMESG_LINES=$TF_DMESG_START
+	tf_check "no WARNING/BUG/Oops/leak in the kernel log" tf_dmesg_clean
+}
+
+tf_require setpriv unshare nsenter
+if ! "${NOBODY[@]}" unshare -Urn true 2>/dev/null; then
+	ktap_skip_all "unprivileged user namespaces are disabled"
+	exit "$KSFT_SKIP"
+fi
+tf_run_tests

@@ -106,8 +106,8 @@ test_userns_own()
 	grep -q 'verdict drop' <<<"$out" || ok=0
 	tf_check "an unprivileged user's userns root manages its own netns (rules, events)" test "$ok" = 1
 	out=$("${NOBODY[@]}" unshare -Urn stat -c '%u:%g %a' /proc/net/tcpfault/rules 2>&1)
-	echo "# (unshare -Urn in one call: rules is $out seen from inside; 65534: not
-	# mapped, the initial root: the netns was made before the uid map)"
+	echo "# (unshare -Urn in one call: rules is $out seen from inside; 65534:"
+	echo "# not mapped, the initial root: the netns was made before the uid map)"
 }
 
 # refused_write DESC PATH CMD...: CMD writes a rule to PATH and must fail.

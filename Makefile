@@ -9,6 +9,8 @@
 #   make check              everything, tested in guests of both kernels
 #   make fuzz [FUZZ_TIME=S]  libFuzzer on the rule parser (default 600 s)
 #   make demo               the incidents, end to end, with MariaDB in a guest
+#   make bench [BENCH_KERNEL=6.1]  throughput table in a guest (real clock; not
+#                           a test): BENCH_REPS, BENCH_SECONDS
 #   make style / sparse     checkpatch --strict / sparse on the module
 #   make install            module (running kernel), tool, man page
 #   make dkms-install       register the module with DKMS
@@ -27,7 +29,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: all module modules ctl selftests unit fuzz check check-guests demo timing-table \
+.PHONY: all module modules ctl selftests unit fuzz check check-guests demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
 all: ctl
@@ -86,6 +88,11 @@ check: deps
 demo: deps
 	$(MAKE) modules selftests
 	scripts/demo
+
+# iperf3 with and without the module and its rules, nftables beside them.
+bench: deps
+	$(MAKE) modules ctl
+	scripts/bench $(if $(BENCH_KERNEL),--kernel $(BENCH_KERNEL))
 
 $(CHECKPATCH):
 	@test -f $(KSRC) || { echo "make: $(KSRC) missing (apt-get install linux-source-6.12)" >&2; exit 1; }

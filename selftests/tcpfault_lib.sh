@@ -27,6 +27,26 @@ source "$KSFT_DIR/net/lib.sh"
 # shellcheck source=/dev/null
 source "$KSFT_DIR/kselftest/ktap_helpers.sh"
 
+# kselftest's slowwait counts guest seconds. Under the virtual clock the
+# guest clock leaps, while the guest waits on its 9p root, to the next
+# pending timer however far away, which can end such a wait at its first
+# poll. Ours counts polls (ten a second) and naps without exec (tf_nap).
+slowwait()
+{
+	local polls=$(( $1 * 10 )) out
+
+	shift
+	while :; do
+		if out=$("$@"); then
+			echo -n "$out"
+			return 0
+		fi
+		polls=$((polls - 1))
+		[ "$polls" -gt 0 ] || return 1
+		tf_nap 0.1
+	done
+}
+
 # Helpers beside the scripts (installed / in-tree), or in out/selftests
 # (out of tree); tcpfaultctl in out/.
 PATH=$TF_DIR:$TF_DIR/../out/selftests:$TF_DIR/../out:$PATH

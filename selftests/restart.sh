@@ -93,6 +93,19 @@ client_recvq()
 		sort -n | uniq -c | awk '{ printf "%s%d x %d", (NR > 1 ? ", " : ""), $1, $2 }'
 }
 
+# log_has FILE TEXT N: whether FILE comes to hold TEXT within N naps of
+# 0.1 s, looked at without exec (tf_nap).
+log_has()
+{
+	local i
+
+	for ((i = 0; i < $3; i++)); do
+		[[ "$(<"$1")" == *"$2"* ]] && return 0
+		tf_nap 0.1
+	done
+	return 1
+}
+
 # closewait_full N: N CLOSE-WAIT sockets to 3306, each with unread bytes.
 closewait_full()
 {
@@ -109,7 +122,7 @@ closewait_full()
 # CLOSE-WAIT with greeting + FIN unread for as long as the client lives.
 reconnect_case()
 {
-	local f=$1 addr=$2 out=$TMPD/reconnect.$1 ok=1 held est cw gave conn
+	local f=$1 addr=$2 out=$TMPD/reconnect.$1 ok=1 held est cw gave conn inrange
 
 	echo "# IPv$f: tf_reconnect --interval 1 $addr $PORT (a COM_PING every 10 ms)"
 	if ! tf_reconnect_in "$db" "$out" "$addr" --interval 1 --attempts 1000; then
@@ -127,14 +140,14 @@ reconnect_case()
 	echo "# client sockets ESTABLISHED by Recv-Q: $est"
 	gave=$(grep '^gave up' "$out")
 	expect grep -q 'errno EADDRNOTAVAIL$' <<<"$gave"
-	# All 11 ports are held: the session (unless its last ping met the
-	# closed socket: a RST) and one socket per attempt.
-	expect [ "$held" -ge 10 ]
-	if [ "$(tf_nsx "$db" ss -Htan "( sport >= :60000 and sport <= :60010 )" | wc -l)" != 11 ]; then
-		echo "# not as expected: the 11 ports held:"
-		tf_nsx "$db" ss -Htan "( sport >= :60000 and sport <= :60010 )" | tf_diag
-		ok=0
-	fi
+	# The ports are held by the session (unless its last ping met the
+	# closed socket: a RST) and one socket per attempt. All 11, or 10: with
+	# an odd-sized range (both ends even, which the kernel warns about)
+	# connect()'s scan from its random offset may never reach one port.
+	inrange=$(tf_nsx "$db" ss -Htan "( sport >= :60000 and sport <= :60010 )" | wc -l)
+	echo "# ports of the range held: $inrange"
+	expect [ "$held" -ge 9 ]
+	expect [ "$inrange" -ge 10 ]
 	restart
 	expect [ "$(tail -n 1 <<<"$RESTART")" = "killed $held" ]
 	expect slowwait 30 closewait_full "$held"
@@ -174,18 +187,19 @@ test_sysbench()
 		ktap_test_skip "sysbench not installed (scripts/install-deps installs it)"
 		return
 	fi
-	tf_mariadb_client -e 'CREATE DATABASE IF NOT EXISTS sbtest' &&
-	tf_sysbench "$db" 127.0.0.1 prepare >"$log.prepare" 2>&1 || {
+	# sysbench's own "prepare" costs guest seconds of CPU: its table, by SQL.
+	if ! tf_sysbench_table >"$log.prepare" 2>&1; then
 		tf_diag <"$log.prepare"
-		tf_result 0 "$desc (sysbench prepare failed)"
+		tf_result 0 "$desc (no sbtest table)"
 		return
-	}
+	fi
 	mark=$(dmesg | wc -l)
 	tf_sysbench "$db" 127.0.0.1 --threads=1 --time=10 --report-interval=1 \
 		--mysql-ignore-errors=all run >"$log" 2>&1 &
 	SB_PID=$!
-	# Under load: its first report (1 s of queries).
-	expect slowwait 120 grep -q '^\[ 1s \]' "$log"
+	# Under load: its first report (1 s of queries). Waited for with
+	# builtins: while sysbench loads over 9p the virtual clock leaps.
+	expect log_has "$log" "[ 1s ]" 6000
 	restart
 	expect [ "$(tail -n 1 <<<"$RESTART")" = "killed 1" ]
 	wait "$SB_PID"

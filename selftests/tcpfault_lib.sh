@@ -507,10 +507,29 @@ tf_closewait_recvq()
 	tf_nsx "$1" ss -Htan state close-wait "( dport = :$2 )" | awk '{ print $1 }'
 }
 
+# tf_sysbench_table: database sbtest with sysbench's table sbtest1 (100
+# rows, MyISAM: the server runs without InnoDB) in tf_mariadb_start's
+# server, made by SQL in a moment (sysbench's "prepare" costs seconds of
+# CPU under the virtual clock).
+tf_sysbench_table()
+{
+	local i rows=
+
+	for i in $(seq 100); do
+		rows+="${rows:+,}($i,$((RANDOM % 100)),'c$i','pad$i')"
+	done
+	tf_mariadb_client -e "CREATE DATABASE IF NOT EXISTS sbtest;
+		DROP TABLE IF EXISTS sbtest.sbtest1;
+		CREATE TABLE sbtest.sbtest1 (id INTEGER NOT NULL AUTO_INCREMENT,
+			k INTEGER DEFAULT '0' NOT NULL, c CHAR(120) DEFAULT '' NOT NULL,
+			pad CHAR(60) DEFAULT '' NOT NULL, PRIMARY KEY (id), KEY k_1 (k))
+			ENGINE=MyISAM;
+		INSERT INTO sbtest.sbtest1 VALUES $rows;"
+}
+
 # tf_sysbench NS ADDR ARGS...: Debian's sysbench oltp_read_only in NS
-# against tf_mariadb_start's server at ADDR (database sbtest, which must
-# exist; one small MyISAM table: the server runs without InnoDB), ARGS
-# appended (prepare, run, --threads=1 ...).
+# against tf_mariadb_start's server at ADDR, on tf_sysbench_table's table
+# (or one of its own "prepare"), ARGS appended (run, --threads=1 ...).
 tf_sysbench()
 {
 	local ns=$1 addr=$2

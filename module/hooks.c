@@ -2,10 +2,12 @@
 /*
  * Netfilter hooks: where packets meet rules.
  *
- * Per packet: is there a rule table at all (one pointer test, the whole cost
- * for a namespace without rules)?  Can a rule match at this hook?  Is it a
- * TCP segment we can read?  Which stages is it?  Then the candidate rules
- * (indexed by port) are tried in rule id order.
+ * A namespace has our hooks only while it has rules, and only in the
+ * directions they can match (tf_hooks_add/trim, at the end).  Per packet:
+ * is there a rule table (there can be none, briefly, while the hooks go)?
+ * Can a rule match at this hook?  Is it a TCP segment we can read?  Which
+ * stages is it?  Then the candidate rules (indexed by port) are tried in
+ * rule id order.
  *
  * Loss must look like loss.  NF_DROP at LOCAL_OUT makes ip_local_out()
  * return -EPERM to TCP, which changes the behaviour under test (a refused
@@ -329,7 +331,10 @@ struct tf_decision {
 	u32			delay;	/* ms to hold the packet, 0 = none */
 };
 
-/* "after" and "idle": how long the flow has been established, or silent. */
+/*
+ * "after" and "idle", for a packet of the rule's flows: how long the flow
+ * has been established, or silent.
+ */
 static bool tf_timing_holds(struct tf_net *tn, const struct tf_rule *r,
 			    struct tf_pkt *pkt)
 {
@@ -338,8 +343,6 @@ static bool tf_timing_holds(struct tf_net *tn, const struct tf_rule *r,
 	if (!s->after_set && !s->idle_set)
 		return true;
 	/* They follow every packet of their flows, whatever it matches. */
-	if (!tf_rule_matches_flow(r, pkt))
-		return false;
 	tf_flow_timing(&tn->flows, pkt);
 	if (s->after_set && (!pkt->established ||
 			     pkt->est_age < (u64)s->after * NSEC_PER_MSEC))
@@ -395,7 +398,8 @@ static bool tf_try_rule(struct tf_rule *r, void *arg)
 	struct tf_net *tn = d->tn;
 	u32 flow_id;
 
-	if (!tf_timing_holds(tn, r, d->pkt) || !tf_rule_matches(r, d->pkt) ||
+	if (!tf_rule_matches_flow(r, d->pkt) ||
+	    !tf_timing_holds(tn, r, d->pkt) || !tf_rule_matches(r, d->pkt) ||
 	    !tf_action_applies(&r->spec, d->pkt))
 		return true;
 	atomic64_inc(&r->hits);
@@ -469,21 +473,62 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	.priv		= (void *)(unsigned long)(dir_val),	\
 }
 
+/* Two per direction, IPv4 then IPv6, in TF_DIR_* order from TF_DIR_IN. */
 static const struct nf_hook_ops tf_hook_ops[] = {
 	TF_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN,		TF_DIR_IN),
-	TF_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT,	TF_DIR_OUT),
-	TF_HOOK(NFPROTO_IPV4, NF_INET_FORWARD,		TF_DIR_FWD),
 	TF_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN,		TF_DIR_IN),
+	TF_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT,	TF_DIR_OUT),
 	TF_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_OUT,	TF_DIR_OUT),
+	TF_HOOK(NFPROTO_IPV4, NF_INET_FORWARD,		TF_DIR_FWD),
 	TF_HOOK(NFPROTO_IPV6, NF_INET_FORWARD,		TF_DIR_FWD),
 };
 
-int tf_hooks_register(struct net *net)
+static const struct nf_hook_ops *tf_dir_ops(unsigned int dir)
 {
-	return nf_register_net_hooks(net, tf_hook_ops, ARRAY_SIZE(tf_hook_ops));
+	return &tf_hook_ops[(dir - TF_DIR_IN) * 2];
 }
 
-void tf_hooks_unregister(struct net *net)
+/*
+ * A namespace has hooks only where its rules can match (a BIT(TF_DIR_*)
+ * mask): a namespace without rules costs its packets nothing, not even
+ * the call into tf_hook().  The write path adds the hooks a new table
+ * needs before publishing it and trims those it no longer needs after;
+ * both run under write_lock.  A packet already inside a removed hook
+ * still sees a valid table (RCU), and tf_net outlives the namespace's
+ * hooks.
+ */
+int tf_hooks_add(struct tf_net *tn, u8 want)
 {
-	nf_unregister_net_hooks(net, tf_hook_ops, ARRAY_SIZE(tf_hook_ops));
+	struct net *net = read_pnet(&tn->net);
+	unsigned int dir;
+	u8 added = 0;
+	int err;
+
+	lockdep_assert_held(&tn->write_lock);
+	for (dir = TF_DIR_IN; dir <= TF_DIR_FWD; dir++) {
+		if (!(want & BIT(dir)) || (tn->hooked & BIT(dir)))
+			continue;
+		err = nf_register_net_hooks(net, tf_dir_ops(dir), 2);
+		if (err) {
+			tf_hooks_trim(tn, tn->hooked & ~added);
+			return err;
+		}
+		tn->hooked |= BIT(dir);
+		added |= BIT(dir);
+	}
+	return 0;
+}
+
+void tf_hooks_trim(struct tf_net *tn, u8 want)
+{
+	struct net *net = read_pnet(&tn->net);
+	unsigned int dir;
+
+	lockdep_assert_held(&tn->write_lock);
+	for (dir = TF_DIR_IN; dir <= TF_DIR_FWD; dir++) {
+		if ((want & BIT(dir)) || !(tn->hooked & BIT(dir)))
+			continue;
+		nf_unregister_net_hooks(net, tf_dir_ops(dir), 2);
+		tn->hooked &= ~BIT(dir);
+	}
 }

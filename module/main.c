@@ -2,9 +2,9 @@
 /*
  * tcpfault: make TCP fail on purpose, between two real TCP stacks.
  *
- * Rules, events and counters live per network namespace; the hooks are
- * registered in every namespace and cost one pointer test where no rule
- * exists.  See Documentation/ for the rule language.
+ * Rules, events and counters live per network namespace; a namespace has
+ * hooks only where its rules can match (hooks.c), so one without rules
+ * costs nothing.  See Documentation/ for the rule language.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -108,13 +108,8 @@ static int __net_init tf_net_init(struct net *net)
 	err = tf_proc_init(net, tn);
 	if (err)
 		goto err_proc;
-	err = tf_hooks_register(net);
-	if (err)
-		goto err_hooks;
 	return 0;
 
-err_hooks:
-	tf_proc_exit(net, tn);
 err_proc:
 	tf_flows_exit(&tn->flows);
 err_flows:
@@ -125,11 +120,17 @@ err_flows:
 /*
  * Unregistering hooks does not wait for packets still inside them; the
  * netns core runs synchronize_rcu() between pre_exit and exit, after which
- * nothing can touch this namespace's state.
+ * nothing can touch this namespace's state.  A write still running (rmmod
+ * does not wait for open files) adds no hook after this.
  */
 static void __net_exit tf_net_pre_exit(struct net *net)
 {
-	tf_hooks_unregister(net);
+	struct tf_net *tn = tf_net(net);
+
+	mutex_lock(&tn->write_lock);
+	tn->dying = true;
+	tf_hooks_trim(tn, 0);
+	mutex_unlock(&tn->write_lock);
 }
 
 static void __net_exit tf_net_exit(struct net *net)

@@ -74,7 +74,10 @@ static bool tf_rule_needs_ack3(const struct tf_rule_spec *s)
 	return (s->stages & both) != both || s->cookie || s->after_set;
 }
 
-/* The rest: direction, stage, cookie, payload.  @pkt may learn its ack3. */
+/*
+ * The rest, once tf_rule_matches_flow() said yes: direction, stage, cookie,
+ * payload.  @pkt may learn its ack3.
+ */
 bool tf_rule_matches(const struct tf_rule *r, struct tf_pkt *pkt)
 {
 	const struct tf_rule_spec *s = &r->spec;
@@ -82,8 +85,6 @@ bool tf_rule_matches(const struct tf_rule *r, struct tf_pkt *pkt)
 	if (!(s->stages & pkt->stages))
 		return false;
 	if (s->dir && s->dir != pkt->dir)
-		return false;
-	if (!tf_rule_matches_flow(r, pkt))
 		return false;
 	if ((pkt->stages & TF_STAGE_ACK3) && tf_rule_needs_ack3(s)) {
 		tf_pkt_classify_ack(pkt);
@@ -523,6 +524,7 @@ int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len)
 	struct tf_edit e = { };
 	char *buf = NULL;
 	u32 i, at;
+	u8 want;
 	int err;
 
 	mutex_lock(&tn->write_lock);
@@ -578,7 +580,14 @@ int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len)
 		if (!new)
 			goto out_abort;
 	}
+	want = new && !tn->dying ? new->dirs : 0;
+	err = tf_hooks_add(tn, want);
+	if (err) {
+		kvfree(new);
+		goto out_abort;
+	}
 	rcu_assign_pointer(tn->table, new);
+	tf_hooks_trim(tn, want);
 	if (!tf_edit_has_delay(&e))
 		tf_delay_release(&tn->delay);
 

@@ -146,6 +146,8 @@ struct tf_net {
 	possible_net_t			net;		/* the one we belong to */
 	struct tf_table __rcu		*table;
 	struct mutex			write_lock;	/* writers of table */
+	u8				hooked;		/* BIT(TF_DIR_*) with hooks */
+	bool				dying;		/* no more hooks */
 	u32				killed;		/* by the last kill write */
 	struct tf_ring			ring;
 	struct tf_flows			flows;
@@ -181,8 +183,8 @@ int tf_send_rst(struct net *net, const struct tf_pkt *pkt, bool to_sender);
 
 /* hooks.c */
 void tf_pkt_classify_ack(struct tf_pkt *pkt);
-int tf_hooks_register(struct net *net);
-void tf_hooks_unregister(struct net *net);
+int tf_hooks_add(struct tf_net *tn, u8 want);
+void tf_hooks_trim(struct tf_net *tn, u8 want);
 
 /* rules.c */
 int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len);

@@ -2,9 +2,10 @@
 /*
  * tcpfaultctl events [--clear] [--follow]
  *
- * The file is oldest first; --follow polls it every 100 ms and prints what
- * is new, remembering the last ts and how many lines carried it (events of
- * one jiffy can share a ts).
+ * The file is oldest first.  --follow keeps it open: the kernel's read
+ * position is an event number, so each read returns only what is new (at
+ * the end, wait 100 ms and read again).  A "lost N" line in the stream says
+ * N events went (overwritten or cleared) before this reader got to them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "print.h"
 #include "tcpfaultctl.h"
@@ -127,31 +129,25 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Prints the lines of buf that are newer than (*last_ts, *at_last). */
-static int events_print_new(char *buf, uint64_t *last_ts, uint64_t *at_last, bool follow)
+/* Prints buf's lines: as they are, or as JSON (one object per line if following). */
+static void events_print(char *buf, bool follow)
 {
 	char *line, *save = NULL;
-	uint64_t same = 0;
+	unsigned long long lost;
 
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct tf_event ev;
 
-		if (tf_event_parse(line, &ev)) {
-			if (!follow && !tf_json)
-				puts(line);
+		if (sscanf(line, "lost %llu", &lost) == 1) {
+			fflush(stdout);
+			tf_err("%llu events lost: overwritten or cleared before this reader got to them",
+			       lost);
 			continue;
 		}
-		if (follow) {
-			if (ev.ts < *last_ts)
-				continue;
-			if (ev.ts == *last_ts && ++same <= *at_last)
-				continue;
-			if (ev.ts > *last_ts) {
-				*last_ts = ev.ts;
-				*at_last = 0;
-				same = 1;
-			}
-			(*at_last)++;
+		if (tf_event_parse(line, &ev)) {
+			if (!tf_json)
+				puts(line);
+			continue;
 		}
 		if (tf_json) {
 			event_print_json(&ev);
@@ -162,16 +158,51 @@ static int events_print_new(char *buf, uint64_t *last_ts, uint64_t *at_last, boo
 		}
 	}
 	fflush(stdout);
+}
+
+/* Reads the open events file until a signal, printing whole lines. */
+static int events_follow(int fd)
+{
+	char buf[65536 + 1];
+	size_t have = 0;
+	ssize_t n;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		char *end;
+
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			tf_err("reading /proc/net/tcpfault/events: %s", strerror(errno));
+			return TF_EXIT_FAIL;
+		}
+		if (n == 0) {
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		have += n;
+		buf[have] = '\0';
+		end = strrchr(buf, '\n');
+		if (!end)
+			continue;	/* a line is far shorter than buf */
+		*end++ = '\0';
+		events_print(buf, true);
+		have -= end - buf;
+		memmove(buf, end, have);
+	}
 	return 0;
 }
 
 int do_events(int argc, char **argv)
 {
 	bool clear = false, follow = false;
-	uint64_t last_ts = 0, at_last = 0;
 	size_t len;
 	char *buf;
-	int ret;
+	int fd, ret;
 
 	for (; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "--clear") || !strcmp(argv[0], "clear"))
@@ -191,24 +222,17 @@ int do_events(int argc, char **argv)
 		if (ret)
 			return ret;
 		tf_print_open_array(NULL);
-		events_print_new(buf, &last_ts, &at_last, false);
+		events_print(buf, false);
 		tf_print_close_array();
 		tf_print_end();
 		free(buf);
 		return 0;
 	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	while (!stop) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-		ret = tf_proc_read("events", &buf, &len);
-		if (ret)
-			return ret;
-		events_print_new(buf, &last_ts, &at_last, true);
-		free(buf);
-		nanosleep(&ts, NULL);
-	}
-	return 0;
+	fd = tf_proc_fd("events");
+	if (fd < 0)
+		return TF_EXIT_FAIL;
+	ret = events_follow(fd);
+	close(fd);
+	return ret;
 }

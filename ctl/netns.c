@@ -101,6 +101,15 @@ static int proc_open(const char *name, int flags)
 	return open(path, flags | O_CLOEXEC);
 }
 
+int tf_proc_fd(const char *name)
+{
+	int fd = proc_open(name, O_RDONLY);
+
+	if (fd < 0)
+		proc_error(name, errno, false);
+	return fd;
+}
+
 int tf_proc_read(const char *name, char **bufp, size_t *lenp)
 {
 	size_t len = 0, cap = 65536;

@@ -24,6 +24,7 @@ bool tf_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
 /* /proc/net/tcpfault access (after -n NETNS). */
 int tf_proc_read(const char *name, char **buf, size_t *len);	/* 0 or exit status */
+int tf_proc_fd(const char *name);	/* open for reading, or -1 (said why) */
 int tf_proc_write(const char *name, const char *buf, size_t len);
 int tf_netns_enter(const char *name);
 /* /proc/sys/net/ipv4/NAME of this namespace (TCPFAULT_SYSCTL_DIR); 0 or -errno. */

@@ -22,6 +22,7 @@
 struct tf_proc_iter {
 	struct net	*net;
 	struct tf_event	ev;
+	u64		missed;	/* events: skipped before ev */
 };
 
 static struct tf_net *tf_seq_net(struct seq_file *m)
@@ -134,7 +135,12 @@ static const struct proc_ops tf_rules_proc_ops = {
 	.proc_release	= tf_proc_release,
 };
 
-/* events: the seq_file position is the event's number. */
+/*
+ * events: the seq_file position is the event's number, so a reader that
+ * keeps the file open and reads again gets only what is new.  A reader
+ * that fell behind the ring gets a "lost N" line where the N events it
+ * will never see were; a read from the start (cat) never does.
+ */
 static void *tf_events_start(struct seq_file *m, loff_t *pos)
 {
 	struct tf_proc_iter *it = m->private;
@@ -142,12 +148,17 @@ static void *tf_events_start(struct seq_file *m, loff_t *pos)
 
 	if (!tf_event_get(&tf_net(it->net)->ring, &n, &it->ev))
 		return NULL;
+	if (*pos && n > *pos)
+		it->missed += n - *pos;
 	*pos = n;
 	return &it->ev;
 }
 
 static void *tf_events_next(struct seq_file *m, void *v, loff_t *pos)
 {
+	struct tf_proc_iter *it = m->private;
+
+	it->missed = 0;
 	++*pos;
 	return tf_events_start(m, pos);
 }
@@ -158,6 +169,10 @@ static void tf_events_stop(struct seq_file *m, void *v)
 
 static int tf_events_show(struct seq_file *m, void *v)
 {
+	struct tf_proc_iter *it = m->private;
+
+	if (it->missed)
+		seq_printf(m, "lost %llu\n", it->missed);
 	tf_event_show(m, v);
 	return 0;
 }

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The module's life cycle and its control files: load/unload under traffic
-# with rules present, per-netns rule tables, netns deletion and rmmod with
-# rules in place, privileges, bad input, the event ring.
+# with rules present, hooks only where rules are, per-netns rule tables,
+# netns deletion and rmmod with rules in place, privileges, bad input, the
+# event ring.
 #
 #   cli                                   srv
 #   +----------------------+  veth  +----------------------+
@@ -20,6 +21,7 @@ source ./tcpfault_lib.sh
 
 ALL_TESTS="
 	test_load_unload
+	test_hooks_follow_rules
 	test_rules_separate
 	test_netns_delete
 	test_rmmod_with_rules
@@ -127,6 +129,55 @@ test_load_unload()
 	load || ok=0
 	echo "# $((i - 1)) insmod/rmmod cycles, under traffic, rules in place every other time"
 	tf_check "insmod/rmmod $LOOPS times under traffic" test "$ok" = 1
+}
+
+# hooks_of NS: tcpfault's netfilter hooks in NS, "FAMILY HOOK" per line.
+hooks_of()
+{
+	ip netns exec "$1" nft list hooks | awk '
+		$1 == "family" { family = $2 }
+		$1 == "hook" { hook = $2 }
+		/ tf_hook / { print family, hook }' | sort | paste -sd ' ' -
+}
+
+# expect_hooks NS WHEN WANT: NS has exactly the hooks WANT (hooks_of form).
+expect_hooks()
+{
+	local got
+
+	got=$(hooks_of "$1")
+	echo "# $2: ${got:-no hooks}"
+	[ "$got" = "$3" ] || { echo "# expected: ${3:-no hooks}"; return 1; }
+}
+
+# A namespace without rules has no hook of ours; one with rules has them
+# only in the directions its rules can match.
+test_hooks_follow_rules()
+{
+	local ok=1 all
+
+	if ! command -v nft >/dev/null; then
+		ktap_test_skip "hooks only where rules are (nft not found)"
+		return
+	fi
+	# Debian's 6.1 is built without it: there nft lists no hooks at all.
+	if ! modprobe -q nfnetlink_hook; then
+		ktap_test_skip "hooks only where rules are (nft list hooks needs nfnetlink_hook, CONFIG_NETFILTER_NETLINK_HOOK)"
+		return
+	fi
+	all="ip forward ip input ip output ip6 forward ip6 input ip6 output"
+	expect_hooks "$ns3" "no rules" "" || ok=0
+	tcpfaultctl -n "$ns3" rule add id 1 dir in dport 9 stage syn action drop || ok=0
+	expect_hooks "$ns3" "a dir in rule" "ip input ip6 input" || ok=0
+	tcpfaultctl -n "$ns3" rule add id 2 sport 9 action log || ok=0
+	expect_hooks "$ns3" "and one without dir" "$all" || ok=0
+	tcpfaultctl -n "$ns3" rule del 2 || ok=0
+	expect_hooks "$ns3" "rule 2 deleted" "ip input ip6 input" || ok=0
+	tcpfaultctl -n "$ns3" rule add id 3 dir out idle 1000 action log || ok=0
+	expect_hooks "$ns3" "a timed rule (it follows its flows at every hook)" "$all" || ok=0
+	tcpfaultctl -n "$ns3" rule flush || ok=0
+	expect_hooks "$ns3" "flushed" "" || ok=0
+	tf_check "hooks only where rules are, as nft list hooks shows" test "$ok" = 1
 }
 
 test_rules_separate()
@@ -324,15 +375,67 @@ test_event_ring()
 	load event_ring=16 || { ktap_test_fail "insmod event_ring=16"; return; }
 	tcpfaultctl -n "$srv" rule add port "$TF_PORT" action log
 	for ((i = 0; i < 5; i++)); do
-		ip netns exec "$cli" tf_connect --timeout 5 --send x "$SRV_ADDR" "$TF_PORT" >/dev/null
+		connect_once
 	done
 	n=$(tf_count_events "$srv")
 	lost=$(tf_stat "$srv" events_lost)
 	echo "# event_ring=16: $n events held, events_lost $lost, events $(tf_stat "$srv" events)"
 	[ "$n" -le 16 ] && [ "$n" -gt 0 ] && [ "${lost:-0}" -gt 0 ] || ok=0
-	unload
-	load || ok=0
 	tf_check "a full event ring counts events_lost" test "$ok" = 1
+
+	follow_behind
+	unload
+	load || echo "# insmod without event_ring failed"
+}
+
+FOLLOW_OUT=/tmp/follow.out
+FOLLOW_ERR=/tmp/follow.err
+
+connect_once()
+{
+	ip netns exec "$cli" tf_connect --timeout 5 --send x "$SRV_ADDR" "$TF_PORT" >/dev/null
+}
+
+# The events a follower was told it missed.
+follow_missed()
+{
+	sed -n 's/^tcpfaultctl: \([0-9]*\) events lost.*/\1/p' "$FOLLOW_ERR" |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
+# follow_accounted N: the follower printed or was told of N events.
+follow_accounted()
+{
+	[ $(($(wc -l <"$FOLLOW_OUT") + $(follow_missed))) -eq "$1" ]
+}
+
+# With event_ring=16: a follower stopped while 5 connections' events go by
+# is told how many it missed, and every event is either printed or counted.
+follow_behind()
+{
+	local ok=1 pid i base
+
+	tcpfaultctl -n "$srv" events --clear
+	base=$(tf_stat "$srv" events)
+	tcpfaultctl -n "$srv" events --follow >"$FOLLOW_OUT" 2>"$FOLLOW_ERR" &
+	pid=$!
+	connect_once
+	slowwait 100 test -s "$FOLLOW_OUT" || ok=0
+	kill -STOP "$pid"
+	for ((i = 0; i < 5; i++)); do
+		connect_once
+	done
+	kill -CONT "$pid"
+	connect_once
+	slowwait 100 follow_accounted $(($(tf_stat "$srv" events) - base)) || ok=0
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	echo "# follower: printed $(wc -l <"$FOLLOW_OUT") events, told of $(follow_missed)" \
+	     "lost; $(($(tf_stat "$srv" events) - base)) since the clear"
+	sed 's/^/# /' "$FOLLOW_ERR"
+	[ "$(follow_missed)" -gt 0 ] || ok=0
+	rm -f "$FOLLOW_OUT" "$FOLLOW_ERR"
+	tf_check "events --follow, fallen behind, is told what it missed" test "$ok" = 1
 }
 
 test_kernel_log()
@@ -365,7 +468,7 @@ if ! setup; then
 fi
 tf_dmesg_mark
 TF_DMESG_START=$TF_DMESG_LINES
-ktap_set_plan 12
+ktap_set_plan 14
 echo "# kernel $TF_RELEASE, module $KO"
 for t in $ALL_TESTS; do
 	$t

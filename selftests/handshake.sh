@@ -54,9 +54,7 @@ setup()
 	local port
 
 	setup_ns cli srv || return 1
-	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" || return 1
-	ip -n "$cli" addr add "$CLI_ADDR6/64" dev tf0 nodad &&
-	ip -n "$srv" addr add "$SRV_ADDR6/64" dev tf1 nodad || return 1
+	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" "$CLI_ADDR6" "$SRV_ADDR6" || return 1
 	# Dual stack: IPv4 and IPv6 clients, and ::1 from inside srv.
 	for port in 8080 8081 8082 8083 8085; do
 		tf_listen_in "$srv" :: "$port" || return 1

@@ -50,10 +50,8 @@ setup()
 	local port
 
 	setup_ns cli srv || return 1
-	tf_veth "$cli" 10.0.1.1 "$srv" 10.0.1.2 || return 1
-	ip -n "$srv" addr add 10.0.1.4/24 dev tf1 &&
-	ip -n "$cli" addr add fd00::1/64 dev tf0 nodad &&
-	ip -n "$srv" addr add fd00::2/64 dev tf1 nodad || return 1
+	tf_veth "$cli" 10.0.1.1 "$srv" 10.0.1.2 fd00::1 fd00::2 || return 1
+	ip -n "$srv" addr add 10.0.1.4/24 dev tf1 || return 1
 	for port in 8080 8081 8082; do
 		tf_listen_in "$srv" :: $port --echo || return 1
 	done

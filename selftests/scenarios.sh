@@ -102,9 +102,7 @@ setup()
 	local port
 
 	setup_ns cli srv || return 1
-	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" || return 1
-	ip -n "$cli" addr add "$CLI_ADDR6/64" dev tf0 nodad &&
-	ip -n "$srv" addr add "$SRV_ADDR6/64" dev tf1 nodad || return 1
+	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" "$CLI_ADDR6" "$SRV_ADDR6" || return 1
 	TMPD=$(mktemp -d) || return 1
 	listen "$SRV_ADDR" 8080
 	# Dual stack: the presets' cases run over IPv4 and IPv6.

@@ -27,9 +27,7 @@ STAGES="syn synack ack3 ack data fin rst probe any"
 setup()
 {
 	setup_ns cli srv || return 1
-	tf_veth "$cli" 10.0.1.1 "$srv" 10.0.1.2 || return 1
-	ip -n "$cli" addr add fd00:1::1/64 dev tf0 nodad &&
-	ip -n "$srv" addr add fd00:1::2/64 dev tf1 nodad || return 1
+	tf_veth "$cli" 10.0.1.1 "$srv" 10.0.1.2 fd00:1::1 fd00:1::2 || return 1
 	tf_listen_in "$srv" :: "$TF_PORT" --http
 }
 

@@ -105,15 +105,20 @@ tf_diag()
 	sed -e 's/^/# /'
 }
 
-# tf_veth NS_A ADDR_A NS_B ADDR_B: a veth pair between two namespaces,
-# addresses ADDR/24, both ends up.
+# tf_veth NS_A ADDR_A NS_B ADDR_B [ADDR6_A ADDR6_B]: a veth pair between two
+# namespaces, tf0 in NS_A and tf1 in NS_B, addresses ADDR/24 (and ADDR6/64,
+# usable at once: no duplicate address detection), both ends up.
 tf_veth()
 {
 	local a=$1 aaddr=$2 b=$3 baddr=$4
 
 	ip link add tf0 netns "$a" type veth peer name tf1 netns "$b" || return 1
 	ip -n "$a" addr add "$aaddr/24" dev tf0 &&
-	ip -n "$b" addr add "$baddr/24" dev tf1 &&
+	ip -n "$b" addr add "$baddr/24" dev tf1 || return 1
+	if [ $# -ge 6 ]; then
+		ip -n "$a" addr add "$5/64" dev tf0 nodad &&
+		ip -n "$b" addr add "$6/64" dev tf1 nodad || return 1
+	fi
 	ip -n "$a" link set tf0 up &&
 	ip -n "$b" link set tf1 up
 }

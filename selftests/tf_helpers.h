@@ -8,6 +8,7 @@
 #define _TF_HELPERS_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,31 @@ static inline unsigned int addr_port(const struct sockaddr_storage *ss)
 	return ntohs(ss->ss_family == AF_INET ?
 		     ((const struct sockaddr_in *)ss)->sin_port :
 		     ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/*
+ * The --ready FILE of the helpers: written in one go (a suite polls for
+ * it), or a message and false.  A NULL path is no file, and true.
+ */
+static inline bool __attribute__((format(printf, 2, 3)))
+write_ready(const char *path, const char *fmt, ...)
+{
+	FILE *f;
+	va_list ap;
+	int n;
+
+	if (!path)
+		return true;
+	f = fopen(path, "w");
+	if (f) {
+		va_start(ap, fmt);
+		n = vfprintf(f, fmt, ap);
+		va_end(ap);
+		if (fclose(f) == 0 && n >= 0)
+			return true;
+	}
+	fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+	return false;
 }
 
 static inline const char *errno_name(int err)

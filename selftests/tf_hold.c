@@ -120,14 +120,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	getsockname(fd, (struct sockaddr *)&local, &llen);
-	if (ready) {
-		FILE *f = fopen(ready, "w");
-
-		if (!f || fprintf(f, "sport %u\n", addr_port(&local)) < 0 || fclose(f)) {
-			fprintf(stderr, "%s: %s: %s\n", prog, ready, strerror(errno));
-			return 2;
-		}
-	}
+	if (!write_ready(ready, "sport %u\n", addr_port(&local)))
+		return 2;
 
 	for (;;) {
 		if (no_read) {

@@ -169,15 +169,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	getsockname(fd, (struct sockaddr *)&src, &slen);
-	if (ready) {
-		int rfd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (rfd < 0 || write(rfd, "connected\n", 10) != 10) {
-			perror("tf_idle: ready file");
-			return 2;
-		}
-		close(rfd);
-	}
+	if (!write_ready(ready, "connected\n"))
+		return 2;
 	if (go) {
 		FILE *g = fopen(go, "r");
 		char line[64];

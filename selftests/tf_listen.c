@@ -127,15 +127,8 @@ int main(int argc, char **argv)
 	}
 	printf("listening %s %lu\n", argv[1], port);
 	fflush(stdout);
-	if (ready) {
-		int rfd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (rfd < 0) {
-			fprintf(stderr, "%s: %s: %s\n", prog, ready, strerror(errno));
-			return 1;
-		}
-		close(rfd);
-	}
+	if (!write_ready(ready, "%s", ""))
+		return 1;
 
 	pfd[0].fd = fd;
 	pfd[0].events = POLLIN;

@@ -235,14 +235,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (!pings++) {
-			FILE *f = ready ? fopen(ready, "w") : NULL;
-
 			printf("session sport %u\n", local_port(fd));
-			if (ready && (!f || fprintf(f, "session sport %u\n", local_port(fd)) < 0 ||
-				      fclose(f))) {
-				fprintf(stderr, "%s: %s: %s\n", prog, ready, strerror(errno));
+			if (!write_ready(ready, "session sport %u\n", local_port(fd)))
 				return 2;
-			}
 		}
 		nap_ms(ping_ms);
 	}

@@ -9,7 +9,8 @@
 #   make check              everything, tested in guests of both kernels
 #   make fuzz [FUZZ_TIME=S]  libFuzzer on the rule parser (default 600 s)
 #   make demo               the incidents, end to end, with MariaDB in a guest
-#   make bench [BENCH_KERNEL=6.1]  throughput table in a guest (real clock; not
+#   make bench [BENCH_KERNEL=6.1] [BENCH_CLOCK=virtual]  throughput table in
+#                           a guest (real clock, or instruction-counted; not
 #                           a test): BENCH_REPS, BENCH_SECONDS
 #   make style / sparse     checkpatch --strict / sparse on the module
 #   make install            module (running kernel), tool, man page
@@ -92,7 +93,7 @@ demo: deps
 # iperf3 with and without the module and its rules, nftables beside them.
 bench: deps
 	$(MAKE) modules ctl
-	scripts/bench $(if $(BENCH_KERNEL),--kernel $(BENCH_KERNEL))
+	scripts/bench $(if $(BENCH_KERNEL),--kernel $(BENCH_KERNEL)) $(if $(BENCH_CLOCK),--clock $(BENCH_CLOCK))
 
 $(CHECKPATCH):
 	@test -f $(KSRC) || { echo "make: $(KSRC) missing (apt-get install linux-source-6.12)" >&2; exit 1; }

@@ -15,6 +15,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "tf.h"
 
@@ -310,11 +311,20 @@ int tf_proc_init(struct net *net, struct tf_net *tn)
 	struct proc_dir_entry *pde;
 	unsigned int i;
 
+	/*
+	 * unshare -Urn makes the namespace before the user namespace has a
+	 * uid map: no root to give the files to yet.  They go to the user
+	 * namespace's owner, to whom root is then mapped (unshare -r); the
+	 * owner has every capability in it anyway.
+	 */
+	if (!uid_valid(uid) || !gid_valid(gid)) {
+		uid = net->user_ns->owner;
+		gid = net->user_ns->group;
+	}
 	tn->proc_dir = proc_net_mkdir(net, "tcpfault", net->proc_net);
 	if (!tn->proc_dir)
 		return -ENOMEM;
-	if (uid_valid(uid) && gid_valid(gid))
-		proc_set_user(tn->proc_dir, uid, gid);
+	proc_set_user(tn->proc_dir, uid, gid);
 
 	for (i = 0; i < ARRAY_SIZE(tf_proc_files); i++) {
 		pde = proc_create_data(tf_proc_files[i].name,
@@ -325,8 +335,7 @@ int tf_proc_init(struct net *net, struct tf_net *tn)
 			tn->proc_dir = NULL;
 			return -ENOMEM;
 		}
-		if (uid_valid(uid) && gid_valid(gid))
-			proc_set_user(pde, uid, gid);
+		proc_set_user(pde, uid, gid);
 	}
 	return 0;
 }

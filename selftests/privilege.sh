@@ -21,6 +21,7 @@ source ./tcpfault_lib.sh
 
 ALL_TESTS="
 	test_userns_own
+	test_userns_one_call
 	test_userns_not_others
 	test_setns_refused
 	test_no_crossing
@@ -62,9 +63,7 @@ cleanup()
 # userns_holder FILE: a process of uid 65534 in a new user namespace and
 # a network namespace made inside it, which stays; its pid in FILE (inside
 # it is uid 0). The network namespace is made once the user namespace has
-# its uid map: the control files belong to the user namespace's root, and
-# made in the same unshare() call (unshare -Urn), before the map is
-# written, they stay the initial root's, as netfilter's own /proc/net files.
+# its uid map, as container runtimes do (test_userns_one_call: both at once).
 userns_holder()
 {
 	"${NOBODY[@]}" unshare -Ur unshare -n sh -c 'ip link set lo up; echo $$ >'"$1"'; exec sleep 1d' \
@@ -105,9 +104,23 @@ test_userns_own()
 	out=$(as_userns "$U1_PID" cat /proc/net/tcpfault/events)
 	grep -q 'verdict drop' <<<"$out" || ok=0
 	tf_check "an unprivileged user's userns root manages its own netns (rules, events)" test "$ok" = 1
-	out=$("${NOBODY[@]}" unshare -Urn stat -c '%u:%g %a' /proc/net/tcpfault/rules 2>&1)
-	echo "# (unshare -Urn in one call: rules is $out seen from inside; 65534:"
-	echo "# not mapped, the initial root: the netns was made before the uid map)"
+}
+
+# unshare -Urn: the network namespace is made in the same call as the user
+# namespace, before its uid map; its root still owns and writes the files.
+test_userns_one_call()
+{
+	local out ok=1
+
+	out=$("${NOBODY[@]}" unshare -Urn sh -c '
+		stat -c "owner %u:%g mode %a" /proc/net/tcpfault/rules &&
+		echo "add id 1 dport 9 stage syn action drop" >/proc/net/tcpfault/rules &&
+		cat /proc/net/tcpfault/rules /proc/net/tcpfault/events && echo events-ok' 2>&1)
+	echo "$out" | tf_diag
+	grep -qx 'owner 0:0 mode 600' <<<"$out" || ok=0
+	grep -q '^add id 1 dport 9 stage syn action drop' <<<"$out" || ok=0
+	grep -q '^events-ok' <<<"$out" || ok=0
+	tf_check "unshare -Urn in one call: its root owns and writes its netns's files" test "$ok" = 1
 }
 
 # refused_write DESC PATH CMD...: CMD writes a rule to PATH and must fail.

@@ -7,6 +7,9 @@
 #   make module KVER=R      out/R/tcpfault.ko against /lib/modules/R/build
 #   make modules            the module for every installed guest kernel
 #   make check              everything, tested in guests of both kernels
+#   make check-debug        every suite on a KASAN/lockdep/kmemleak 6.12 kernel
+#                           built from linux-source-6.12 (cached in
+#                           out/debug-kernel; not part of make check)
 #   make fuzz [FUZZ_TIME=S]  libFuzzer on the rule parser (default 600 s)
 #   make demo               the incidents, end to end, with MariaDB in a guest
 #   make bench [BENCH_KERNEL=6.1] [BENCH_CLOCK=virtual]  throughput table in
@@ -30,7 +33,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: all module modules ctl selftests unit fuzz check check-guests demo bench timing-table \
+.PHONY: all module modules ctl selftests unit fuzz check check-guests check-debug demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
 all: ctl
@@ -85,6 +88,12 @@ check: deps
 	$(MAKE) style sparse
 	$(MAKE) selftests unit
 	$(MAKE) check-guests
+
+# The suites on a debug kernel: KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak
+# (scripts/debug-kernel builds it once, half an hour on 2 cores; the module
+# against it). Too slow for CI. Console in out/check-debug.log.
+check-debug: deps
+	scripts/check-debug
 
 demo: deps
 	$(MAKE) modules selftests

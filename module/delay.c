@@ -11,11 +11,22 @@
  * parameter delay_max): beyond it a packet passes undelayed and is counted
  * as delay_overflow, so that the bound never adds a loss nobody asked for.
  *
+ * A held packet keeps what it depends on, as nf_queue's do (__nf_queue(),
+ * nf_queue_entry_get_refs()): its route is made its own (on the way in it
+ * is the receive path's, valid only in its RCU section; a packet whose
+ * route is going is dropped), and the devices it came in and goes out by
+ * and the socket it belongs to are held.  When one of those devices goes
+ * down (or away, also with its namespace), the packets that hold it are
+ * dropped, as nfnetlink_queue drops a device's queued packets.
+ *
  * When a write leaves no delay rule, the held packets leave at once; when
- * the namespace goes (also at rmmod), they are freed.
+ * the namespace goes (also at rmmod), they are freed.  Every packet the
+ * action took is counted once: held now, sent, dropped, or passed
+ * undelayed (overflow).
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -27,10 +38,37 @@ struct tf_held {
 	struct list_head	node;
 	u64			due;	/* ns, CLOCK_MONOTONIC */
 	struct sk_buff		*skb;
-	struct net		*net;
-	struct sock		*sk;
+	struct net		*net;	/* lives longer: tf_delay_exit() */
+	struct sock		*sk;	/* held */
+	struct net_device	*in;	/* held */
+	struct net_device	*out;	/* held */
 	int (*okfn)(struct net *net, struct sock *sk, struct sk_buff *skb);
 };
+
+static void tf_held_put(struct tf_held *h)
+{
+	dev_put(h->in);
+	dev_put(h->out);
+	if (h->sk)
+		sock_gen_put(h->sk);
+	kfree(h);
+}
+
+/* Frees packets taken off the list (@list), counting them as dropped. */
+static void tf_held_drop(struct tf_delayq *q, struct list_head *list)
+{
+	struct tf_held *h, *tmp;
+	u32 n = 0;
+
+	list_for_each_entry_safe(h, tmp, list, node) {
+		kfree_skb(h->skb);
+		tf_held_put(h);
+		n++;
+	}
+	spin_lock_bh(&q->lock);
+	q->dropped += n;
+	spin_unlock_bh(&q->lock);
+}
 
 static enum hrtimer_restart tf_delay_fire(struct hrtimer *timer)
 {
@@ -45,6 +83,7 @@ static enum hrtimer_restart tf_delay_fire(struct hrtimer *timer)
 			break;
 		list_move_tail(&h->node, &due);
 		q->nr--;
+		q->sent++;
 	}
 	if (!list_empty(&q->list) && !q->dying) {
 		h = list_first_entry(&q->list, struct tf_held, node);
@@ -56,7 +95,7 @@ static enum hrtimer_restart tf_delay_fire(struct hrtimer *timer)
 	rcu_read_lock();
 	list_for_each_entry_safe(h, tmp, &due, node) {
 		h->okfn(h->net, h->sk, h->skb);
-		kfree(h);
+		tf_held_put(h);
 	}
 	rcu_read_unlock();
 	return HRTIMER_NORESTART;
@@ -71,30 +110,45 @@ void tf_delay_init(struct tf_delayq *q)
 }
 
 /*
- * Holds @skb for @ms.  Returns false (the caller lets it pass) when the
- * list is full or no memory is left.
+ * Holds @skb for @ms.  Returns NF_STOLEN when it is held, or when it had
+ * to be dropped (its route is going: counted in delay_dropped); NF_ACCEPT
+ * (the packet passes now) when the list is full or no memory is left.
  */
-bool tf_delay_hold(struct tf_delayq *q, struct sk_buff *skb,
-		   const struct nf_hook_state *state, u32 ms)
+unsigned int tf_delay_hold(struct tf_delayq *q, struct sk_buff *skb,
+			   const struct nf_hook_state *state, u32 ms)
 {
 	struct tf_held *h, *pos;
+	LIST_HEAD(gone);
 
-	h = kmalloc(sizeof(*h), GFP_ATOMIC);
+	h = kzalloc(sizeof(*h), GFP_ATOMIC);
 	if (!h)
 		goto overflow;
 	h->due = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
 	h->skb = skb;
 	h->net = state->net;
-	/* A full socket stays while its skb is charged to it; else none. */
-	h->sk = skb->sk == state->sk && state->sk && sk_fullsock(state->sk) ?
-		state->sk : NULL;
 	h->okfn = state->okfn;
+	if (state->sk) {
+		if (!refcount_inc_not_zero(&state->sk->sk_refcnt))
+			goto overflow_free;
+		h->sk = state->sk;
+	}
+	h->in = state->in;
+	h->out = state->out;
+	dev_hold(h->in);
+	dev_hold(h->out);
 
 	spin_lock_bh(&q->lock);
 	if (q->dying || q->nr >= READ_ONCE(tf_delay_max)) {
 		spin_unlock_bh(&q->lock);
-		kfree(h);
+		tf_held_put(h);
 		goto overflow;
+	}
+	/* The route must outlive the RCU section the packet came in. */
+	if (skb_dst(skb) && !skb_dst_force(skb)) {
+		spin_unlock_bh(&q->lock);
+		list_add(&h->node, &gone);
+		tf_held_drop(q, &gone);
+		return NF_STOLEN;
 	}
 	/* After every packet due no later: the order of equal delays holds. */
 	list_for_each_entry_reverse(pos, &q->list, node)
@@ -106,13 +160,32 @@ bool tf_delay_hold(struct tf_delayq *q, struct sk_buff *skb,
 		hrtimer_start(&q->timer, ns_to_ktime(h->due),
 			      HRTIMER_MODE_ABS_SOFT);
 	spin_unlock_bh(&q->lock);
-	return true;
+	return NF_STOLEN;
 
+overflow_free:
+	kfree(h);
 overflow:
 	spin_lock_bh(&q->lock);
 	q->overflow++;
 	spin_unlock_bh(&q->lock);
-	return false;
+	return NF_ACCEPT;
+}
+
+/* @dev goes down or away: the packets that hold it are dropped. */
+void tf_delay_dev_gone(struct tf_delayq *q, const struct net_device *dev)
+{
+	struct tf_held *h, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock_bh(&q->lock);
+	list_for_each_entry_safe(h, tmp, &q->list, node) {
+		if (h->in != dev && h->out != dev)
+			continue;
+		list_move_tail(&h->node, &gone);
+		q->nr--;
+	}
+	spin_unlock_bh(&q->lock);
+	tf_held_drop(q, &gone);
 }
 
 /* No delay rule is left: everything held leaves now. */
@@ -131,16 +204,15 @@ void tf_delay_release(struct tf_delayq *q)
 /* The namespace goes: its hooks are gone, held packets are freed. */
 void tf_delay_exit(struct tf_delayq *q)
 {
-	struct tf_held *h, *tmp;
+	LIST_HEAD(gone);
 
 	spin_lock_bh(&q->lock);
 	q->dying = true;
 	spin_unlock_bh(&q->lock);
 	hrtimer_cancel(&q->timer);
-	list_for_each_entry_safe(h, tmp, &q->list, node) {
-		kfree_skb(h->skb);
-		kfree(h);
-	}
-	INIT_LIST_HEAD(&q->list);
+	spin_lock_bh(&q->lock);
+	list_splice_init(&q->list, &gone);
 	q->nr = 0;
+	spin_unlock_bh(&q->lock);
+	tf_held_drop(q, &gone);
 }

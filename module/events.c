@@ -67,7 +67,7 @@ void tf_event_record(struct tf_ring *ring, const struct tf_pkt *pkt,
 
 	memcpy(ev.saddr, pkt->saddr, sizeof(ev.saddr));
 	memcpy(ev.daddr, pkt->daddr, sizeof(ev.daddr));
-	trace_tcpfault_event(&ev);
+	trace_tcpfault_event(&ev, pkt->net->ns.inum);
 
 	spin_lock_bh(&ring->lock);
 	if (ring->ev) {
@@ -101,16 +101,9 @@ bool tf_event_get(struct tf_ring *ring, u64 *pos, struct tf_event *ev)
 
 void tf_event_show(struct seq_file *m, const struct tf_event *ev)
 {
-	static const char letters[] = "SFRPAUEC";
-	char flags[9];
-	int i, n = 0;
+	char flags[TF_FLAGS_LEN];
 
-	for (i = 0; i < 8; i++)
-		if (ev->flags & BIT(i))
-			flags[n++] = letters[i];
-	if (!n)
-		flags[n++] = '-';
-	flags[n] = '\0';
+	tf_format_flags(ev->flags, flags);
 
 	seq_printf(m, "ts %llu rule %u dir %s flow %u ", ev->ts, ev->rule_id,
 		   tf_dir_name(ev->dir), ev->flow_id);

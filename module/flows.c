@@ -5,7 +5,7 @@
  * retransmitted SYNs); per rule how many of its packets matched and how
  * many it acted on, which is what the limits (skip, every, prob, count)
  * count; and for "after" and "idle" rules when the flow was established
- * and last carried a packet.
+ * and last carried a packet (tf_flow_timing).
  *
  * Memory is bounded by the max_flows parameter: the least recently used
  * flow makes room, and flows idle longer than flow_timeout seconds go
@@ -36,6 +36,8 @@ struct tf_flow {
 	unsigned long		last_used;	/* jiffies */
 	u64			established;	/* ns, 0 = not yet */
 	u64			last_seen;	/* ns, 0 = never */
+	u64			known_since;	/* ns: no packet missed since */
+	bool			older;		/* established before known_since */
 	u8			next_slot;
 	struct tf_flow_slot {
 		u64 serial;		/* tf_rule.serial, 0 = free */
@@ -104,6 +106,7 @@ static void tf_flows_expire(struct tf_flows *fl)
 			break;
 		tf_flow_free(fl, f);
 		fl->evicted++;
+		fl->last_evict = ktime_get_ns();
 	}
 }
 
@@ -151,11 +154,17 @@ static struct tf_flow *tf_flow_use(struct tf_flows *fl,
 
 /*
  * The times "after" and "idle" ask of @pkt's flow, taken once per packet
- * however many rules ask: how long the flow has been established, and how
- * long it had been silent before this packet.  A flow is established by
- * its first packet without SYN (the handshake's last ACK, or the first
- * seen of a flow older than the rule), which itself is not "after"; a SYN
+ * however many rules ask: when the flow's previous packet was seen, and
+ * when it was established.  A flow is established by its first packet
+ * without SYN: the handshake's last ACK, which itself is not "after"; or
+ * the first seen of a flow that is older than what we know of it.  A SYN
  * starts the flow over.
+ *
+ * What we know of a flow starts at its first packet seen here, and no
+ * packet of it can have been missed since the last time state was lost
+ * (an eviction): before its first packet, the flow was silent since then
+ * at least, and was established by then if that packet had no SYN.  Each
+ * rule also counts from its own creation at the latest (hooks.c).
  */
 void tf_flow_timing(struct tf_flows *fl, struct tf_pkt *pkt)
 {
@@ -165,20 +174,34 @@ void tf_flow_timing(struct tf_flows *fl, struct tf_pkt *pkt)
 	if (pkt->timing_known)
 		return;
 	pkt->timing_known = true;
+	pkt->now = now;
+	/* Without state, the flow is as if it began now. */
+	pkt->silent_since = now;
 	spin_lock_bh(&fl->lock);
 	f = tf_flow_use(fl, pkt);
 	if (f) {
+		if (!f->last_seen)
+			f->known_since = fl->last_evict;
+		/* A first SYN begins a flow: it was not silent before. */
 		if (f->last_seen)
-			pkt->silent = now - f->last_seen;
-		f->last_seen = now;
+			pkt->silent_since = f->last_seen;
+		else if (!(pkt->flags & TF_FLAG_SYN))
+			pkt->silent_since = f->known_since;
 		if (pkt->flags & TF_FLAG_SYN) {
 			f->established = 0;
+			f->older = false;
 		} else if (!f->established) {
 			f->established = now;
+			/* Its first packet seen, and no SYN: an older flow. */
+			f->older = !f->last_seen;
+			pkt->established = f->older;
+			pkt->est_start = f->known_since;
 		} else {
 			pkt->established = true;
-			pkt->est_age = now - f->established;
+			pkt->est_start = f->older ? f->known_since :
+						    f->established;
 		}
+		f->last_seen = now;
 	}
 	spin_unlock_bh(&fl->lock);
 }

@@ -85,10 +85,7 @@ static bool tf_pkt_parse(struct sk_buff *skb, u8 pf, struct tf_pkt *pkt)
 	pkt->seq = ntohl(th->seq);
 	pkt->ack = ntohl(th->ack_seq);
 	pkt->len = skb->len - thoff - hdrlen;
-	pkt->flags = (th->syn ? TF_FLAG_SYN : 0) | (th->fin ? TF_FLAG_FIN : 0) |
-		     (th->rst ? TF_FLAG_RST : 0) | (th->psh ? TF_FLAG_PSH : 0) |
-		     (th->ack ? TF_FLAG_ACK : 0) | (th->urg ? TF_FLAG_URG : 0) |
-		     (th->ece ? TF_FLAG_ECE : 0) | (th->cwr ? TF_FLAG_CWR : 0);
+	pkt->flags = tcp_flag_byte(th);
 
 	/* Stages: a FIN may carry data; a pure ACK is only what is left. */
 	if (th->rst)
@@ -333,21 +330,32 @@ struct tf_decision {
 
 /*
  * "after" and "idle", for a packet of the rule's flows: how long the flow
- * has been established, or silent.
+ * has been established, or silent.  Both count from the rule's creation
+ * at the latest: a flow older than the rule is established since then, and
+ * one it has not seen yet is silent since then (a balancer's timeout set
+ * on a running pool forgets a connection MS after its last packet).
  */
 static bool tf_timing_holds(struct tf_net *tn, const struct tf_rule *r,
 			    struct tf_pkt *pkt)
 {
 	const struct tf_rule_spec *s = &r->spec;
+	u64 start;
 
 	if (!s->after_set && !s->idle_set)
 		return true;
 	/* They follow every packet of their flows, whatever it matches. */
 	tf_flow_timing(&tn->flows, pkt);
-	if (s->after_set && (!pkt->established ||
-			     pkt->est_age < (u64)s->after * NSEC_PER_MSEC))
-		return false;
-	return !s->idle_set || pkt->silent >= (u64)s->idle * NSEC_PER_MSEC;
+	if (s->after_set) {
+		if (!pkt->established)
+			return false;
+		start = max(pkt->est_start, r->created);
+		if (pkt->now - start < (u64)s->after * NSEC_PER_MSEC)
+			return false;
+	}
+	if (!s->idle_set)
+		return true;
+	start = max(pkt->silent_since, r->created);
+	return pkt->now - start >= (u64)s->idle * NSEC_PER_MSEC;
 }
 
 /* Actions that cannot apply to a packet pass it by, as no match. */
@@ -398,6 +406,9 @@ static bool tf_try_rule(struct tf_rule *r, void *arg)
 	struct tf_net *tn = d->tn;
 	u32 flow_id;
 
+	/* Without "dir", a rule acts where a packet first meets it. */
+	if (d->pkt->looped && !r->spec.dir)
+		return true;
 	if (!tf_rule_matches_flow(r, d->pkt) ||
 	    !tf_timing_holds(tn, r, d->pkt) || !tf_rule_matches(r, d->pkt) ||
 	    !tf_action_applies(&r->spec, d->pkt))
@@ -427,6 +438,7 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	const struct tf_table *t;
 	struct tf_decision d;
 	struct tf_pkt pkt;
+	bool looped;
 
 	/* nf_hook_slow() holds rcu_read_lock() around the hooks. */
 	t = rcu_dereference(tn->table);
@@ -435,8 +447,18 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	/* Our own RSTs, on their way out. */
 	if (dir == TF_DIR_OUT && tf_xmit_busy())
 		return NF_ACCEPT;
+	/*
+	 * A packet that came in over loopback was sent in this namespace:
+	 * rules without "dir" met it at LOCAL_OUT, and act on each packet
+	 * once.  Only "dir in" rules see it here.
+	 */
+	looped = dir == TF_DIR_IN && state->in &&
+		 (state->in->flags & IFF_LOOPBACK);
+	if (looped && !t->lo_in)
+		return NF_ACCEPT;
 	if (!tf_pkt_parse(skb, state->pf, &pkt))
 		return NF_ACCEPT;
+	pkt.looped = looped;
 	pkt.dir = dir;
 	pkt.skb = skb;
 	pkt.net = state->net;
@@ -453,8 +475,7 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	d.delay = 0;
 	tf_table_walk(t, &pkt, tf_try_rule, &d);
 	if (d.delay)
-		return tf_delay_hold(&tn->delay, skb, state, d.delay) ?
-		       NF_STOLEN : NF_ACCEPT;
+		return tf_delay_hold(&tn->delay, skb, state, d.delay);
 	if (!d.drop)
 		return NF_ACCEPT;
 

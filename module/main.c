@@ -8,6 +8,7 @@
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <net/netns/generic.h>
 
@@ -153,6 +154,21 @@ static struct pernet_operations tf_net_ops __read_mostly = {
 	.size		= sizeof(struct tf_net),
 };
 
+/* A device goes: packets the delay action holds for it are dropped. */
+static int tf_netdev_event(struct notifier_block *nb, unsigned long event,
+			   void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (event == NETDEV_DOWN || event == NETDEV_UNREGISTER)
+		tf_delay_dev_gone(&tf_net(dev_net(dev))->delay, dev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block tf_netdev_notifier = {
+	.notifier_call	= tf_netdev_event,
+};
+
 static int __init tf_init(void)
 {
 	int err;
@@ -160,12 +176,18 @@ static int __init tf_init(void)
 	err = register_pernet_subsys(&tf_net_ops);
 	if (err)
 		return err;
+	err = register_netdevice_notifier(&tf_netdev_notifier);
+	if (err) {
+		unregister_pernet_subsys(&tf_net_ops);
+		return err;
+	}
 	pr_info("loaded\n");
 	return 0;
 }
 
 static void __exit tf_exit(void)
 {
+	unregister_netdevice_notifier(&tf_netdev_notifier);
 	unregister_pernet_subsys(&tf_net_ops);
 	/* Rules and tables are freed by RCU callbacks: let them finish. */
 	rcu_barrier();

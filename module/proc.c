@@ -221,7 +221,7 @@ static int tf_stats_show(struct seq_file *m, void *v)
 	struct tf_net *tn = tf_net(m->private);
 	struct tf_stats sum = { };
 	struct tf_table *t;
-	u64 head, tail, lost, flows, evicted, overflow;
+	u64 head, tail, lost, flows, evicted, overflow, sent, dropped;
 	unsigned int a, held;
 	int cpu;
 
@@ -257,9 +257,12 @@ static int tf_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "killed %u\n", tn->killed);
 	spin_lock_bh(&tn->delay.lock);
 	held = tn->delay.nr;
+	sent = tn->delay.sent;
+	dropped = tn->delay.dropped;
 	overflow = tn->delay.overflow;
 	spin_unlock_bh(&tn->delay.lock);
-	seq_printf(m, "delay_held %u\ndelay_overflow %llu\n", held, overflow);
+	seq_printf(m, "delay_held %u\ndelay_sent %llu\ndelay_dropped %llu\ndelay_overflow %llu\n",
+		   held, sent, dropped, overflow);
 	if (tn->error[0])
 		seq_printf(m, "error %s\n", tn->error);
 	mutex_unlock(&tn->write_lock);

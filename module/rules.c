@@ -10,6 +10,7 @@
  * period once no table holds them.
  */
 #include <linux/hash.h>
+#include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -288,6 +289,7 @@ static struct tf_table *tf_table_build(struct tf_rule **rules, u32 nr)
 
 		t->rules[i] = rules[i];
 		t->dirs |= tf_rule_dirs(s);
+		t->lo_in |= s->dir == TF_DIR_IN;
 		n = tf_rule_keys(s, keys);
 		if (!n)
 			t->wild[t->nwild++] = rules[i];
@@ -403,6 +405,7 @@ static int tf_edit_add(struct tf_edit *e, const struct tf_rule_spec *spec)
 		r->spec.seed_set = true;
 	}
 	r->serial = atomic64_inc_return(&tf_rule_serial);
+	r->created = ktime_get_ns();
 
 	memmove(&e->rules[at + 1], &e->rules[at],
 		(e->nr - at) * sizeof(e->rules[0]));

@@ -2,13 +2,19 @@
 /*
  * tcpfault: internal interfaces between the parts of the module.
  *
- *   main.c    module init/exit, parameters, per-namespace setup
- *   hooks.c   netfilter hooks: parse, classify, decide, consume
- *   rules.c   rule table (RCU, indexed by port) and the write path
- *   flows.c   per-flow state: flow ids and per-rule limit counters
- *   events.c  event ring
- *   proc.c    /proc/net/tcpfault/{rules,events,stats}
- *   kill.c    the "kill" command: sever existing connections
+ *   main.c      module init/exit, parameters, per-namespace setup, the
+ *               netdevice notifier (held packets of a device that goes)
+ *   hooks.c     netfilter hooks: parse, classify, decide, act, consume
+ *   rules.c     rule table (RCU, indexed by port) and the write path
+ *   flows.c     per-flow state: flow ids, per-rule limit counters, the
+ *               times "after" and "idle" ask
+ *   delay.c     the delay action: held packets and their references
+ *   reset.c     the RSTs of "reset" and "reset-both"
+ *   events.c    event ring; the tracepoint (trace.h) fires from it
+ *   proc.c      /proc/net/tcpfault/{rules,events,stats}
+ *   kill.c      the "kill" command: sever existing connections
+ *   tf_parse.c  the rule language, shared with tcpfaultctl (tf_parse.h)
+ *   tf_names.h  one table per enum: directions, stages, actions, flags
  */
 #ifndef _TF_H
 #define _TF_H
@@ -33,6 +39,7 @@ struct seq_file;
 struct tf_rule {
 	struct tf_rule_spec	spec;
 	u64			serial;	/* unique for the module's life */
+	u64			created; /* ns, CLOCK_MONOTONIC */
 	atomic64_t		hits;	/* packets matched */
 	atomic64_t		acted;	/* packets the action was applied to */
 	struct ts_config	*ts;	/* payload search, if the rule has one */
@@ -63,18 +70,7 @@ struct tf_table {
 	struct tf_slot		*slots;
 	struct tf_rule		**idx;
 	u8			dirs;	/* hooks some rule can match at */
-};
-
-/* TCP flags as events print them, in this order: "SFRPAUEC". */
-enum tf_flag_bit {
-	TF_FLAG_SYN = 1 << 0,
-	TF_FLAG_FIN = 1 << 1,
-	TF_FLAG_RST = 1 << 2,
-	TF_FLAG_PSH = 1 << 3,
-	TF_FLAG_ACK = 1 << 4,
-	TF_FLAG_URG = 1 << 5,
-	TF_FLAG_ECE = 1 << 6,
-	TF_FLAG_CWR = 1 << 7,
+	bool			lo_in;	/* a "dir in" rule: loopback input */
 };
 
 /* What the packet path extracted from one TCP segment. */
@@ -82,16 +78,18 @@ struct tf_pkt {
 	u8	family;			/* TF_FAMILY_* */
 	u8	dir;			/* TF_DIR_* */
 	u8	stages;			/* TF_STAGE_* bits */
-	u8	flags;			/* TF_FLAG_* in event order */
+	u8	flags;			/* TF_FLAG_*: the header's flags */
 	u16	sport, dport;		/* host order */
 	u32	seq, ack, len;
 	u32	thoff;			/* TCP header offset in the skb */
 	u8	cookie;			/* TF_COOKIE_*, once ack_known */
 	bool	ack_known;		/* ACK or ACK3 decided (pure ACKs) */
+	bool	looped;		/* dir in over loopback: met at out already */
 	bool	timing_known;		/* the flow times below were taken */
-	bool	established;		/* the flow is, for est_age ns */
-	u64	est_age;
-	u64	silent;			/* ns the flow was silent before */
+	bool	established;		/* the flow is, since est_start */
+	u64	now;			/* ns, when the times were taken */
+	u64	est_start;		/* ns, or since when it is known */
+	u64	silent_since;		/* ns, the flow's last packet before */
 	int	ifindex;		/* input device, for socket lookups */
 	struct net *net;
 	struct sk_buff *skb;
@@ -130,6 +128,7 @@ struct tf_flows {
 	u32			nr;
 	u32			next_id;
 	u64			evicted;
+	u64			last_evict;	/* ns, 0 = never */
 };
 
 /* Packets the delay action holds (delay.c). */
@@ -138,6 +137,8 @@ struct tf_delayq {
 	struct list_head	list;	/* struct tf_held, in due order */
 	struct hrtimer		timer;	/* at the first one's due time */
 	u32			nr;
+	u64			sent;	/* released, by time or by a write */
+	u64			dropped; /* device, route or namespace gone */
 	u64			overflow; /* passed undelayed: list full */
 	bool			dying;
 };
@@ -171,9 +172,11 @@ static inline struct tf_net *tf_net(const struct net *net)
 
 /* delay.c */
 struct nf_hook_state;
+struct net_device;
 void tf_delay_init(struct tf_delayq *q);
-bool tf_delay_hold(struct tf_delayq *q, struct sk_buff *skb,
-		   const struct nf_hook_state *state, u32 ms);
+unsigned int tf_delay_hold(struct tf_delayq *q, struct sk_buff *skb,
+			   const struct nf_hook_state *state, u32 ms);
+void tf_delay_dev_gone(struct tf_delayq *q, const struct net_device *dev);
 void tf_delay_release(struct tf_delayq *q);
 void tf_delay_exit(struct tf_delayq *q);
 

@@ -31,48 +31,52 @@ static const char * const tf_family_names[] = {
 	[TF_FAMILY_IPV6] = "ipv6",
 };
 
-static const char * const tf_dir_names[] = {
-	[TF_DIR_IN] = "in",
-	[TF_DIR_OUT] = "out",
-	[TF_DIR_FWD] = "fwd",
+/* The lists of tf_names.h, as { value, name } tables. */
+struct tf_name {
+	u8 value;
+	const char *name;
 };
 
-static const char * const tf_action_names[] = {
-	[TF_ACT_DROP] = "drop",
-	[TF_ACT_LOG] = "log",
-	[TF_ACT_WINDOW] = "window",
-	[TF_ACT_RESET] = "reset",
-	[TF_ACT_RESET_BOTH] = "reset-both",
-	[TF_ACT_DELAY] = "delay",
-	[TF_ACT_FLAGS] = "flags",
-	[TF_ACT_CORRUPT] = "corrupt",
+static const struct tf_name tf_dir_names[] = {
+	TF_DIRS(TF_PAIR, TF_PAIR_END)
+};
+
+static const struct tf_name tf_action_names[] = {
+	TF_ACTIONS(TF_PAIR, TF_PAIR_END)
 };
 
 /* TCP header flag bits by letter, in the order events print them. */
-static const struct {
-	char letter;
-	u8 bit;
-} tf_flag_letters[] = {
-	{ 'S', 0x02 }, { 'F', 0x01 }, { 'R', 0x04 }, { 'P', 0x08 },
-	{ 'A', 0x10 }, { 'U', 0x20 }, { 'E', 0x40 }, { 'C', 0x80 },
+static const struct tf_name tf_flag_letters[] = {
+	TF_FLAGS(TF_PAIR, TF_PAIR_END)
 };
 
-struct tf_name_bits {
-	const char *name;
-	u8 bits;
+static const struct tf_name tf_stage_names[] = {
+	TF_STAGES(TF_PAIR, TF_PAIR)
+	{ TF_STAGE_ANY, "any" },
 };
 
-static const struct tf_name_bits tf_stage_names[] = {
-	{ "syn",	TF_STAGE_SYN },
-	{ "synack",	TF_STAGE_SYNACK },
-	{ "ack3",	TF_STAGE_ACK3 },
-	{ "ack",	TF_STAGE_ACK },
-	{ "data",	TF_STAGE_DATA },
-	{ "probe",	TF_STAGE_PROBE },
-	{ "fin",	TF_STAGE_FIN },
-	{ "rst",	TF_STAGE_RST },
-	{ "any",	TF_STAGE_ANY },
-};
+/* The value named @s in table @t, or -1. */
+static int tf_name_find(const struct tf_name *t, unsigned int n, const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(t[i].name, s))
+			return t[i].value;
+	return -1;
+}
+
+/* The name of @value in table @t, or @none. */
+static const char *tf_name_of(const struct tf_name *t, unsigned int n,
+			      unsigned int value, const char *none)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].value == value)
+			return t[i].name;
+	return none;
+}
 
 static const char * const tf_cookie_names[] = {
 	[TF_COOKIE_YES] = "yes",
@@ -300,12 +304,10 @@ static const char * const tf_kw_names[TF_KW_NR] = {
 
 static int tf_parse_stage(struct tf_parser *p, const char *val, u8 *stages)
 {
-	unsigned int i;
+	int v = tf_name_find(tf_stage_names, ARRAY_SIZE(tf_stage_names), val);
 
-	for (i = 0; i < ARRAY_SIZE(tf_stage_names); i++) {
-		if (strcmp(tf_stage_names[i].name, val))
-			continue;
-		*stages = tf_stage_names[i].bits;
+	if (v >= 0) {
+		*stages = v;
 		return 0;
 	}
 	return tf_fail(p, -EINVAL, "invalid value \"%s\" for \"%s\"", val,
@@ -359,23 +361,21 @@ static int tf_parse_payload(struct tf_parser *p, const char *key,
 /* "flags +X-Y": letters to set after "+", to clear after "-". */
 static int tf_parse_flags(struct tf_parser *p, const char *val, u32 *arg)
 {
-	unsigned int i, set = 0, clear = 0, *to = NULL;
+	unsigned int set = 0, clear = 0, *to = NULL;
 	const char *s;
+	int bit;
 
 	for (s = val; *s; s++) {
 		if (*s == '+' || *s == '-') {
 			to = *s == '+' ? &set : &clear;
 			continue;
 		}
-		for (i = 0; i < ARRAY_SIZE(tf_flag_letters); i++)
-			if (tf_flag_letters[i].letter == *s)
-				break;
-		if (!to || i == ARRAY_SIZE(tf_flag_letters) ||
-		    ((set | clear) & tf_flag_letters[i].bit))
+		bit = tf_flag_bit(*s);
+		if (!to || bit < 0 || ((set | clear) & bit))
 			return tf_fail(p, -EINVAL,
 				       "invalid value \"%s\" for \"flags\" (+ or - then letters of SFRPAUEC, each once)",
 				       val);
-		*to |= tf_flag_letters[i].bit;
+		*to |= bit;
 	}
 	if (!set && !clear)
 		return tf_fail(p, -EINVAL,
@@ -388,7 +388,7 @@ static int tf_parse_flags(struct tf_parser *p, const char *val, u32 *arg)
 /* The argument some actions take after their name. */
 static int tf_parse_action_arg(struct tf_parser *p, struct tf_rule_spec *r)
 {
-	const char *key = tf_action_names[r->action], *val;
+	const char *key = tf_action_name(r->action), *val;
 	u32 max;
 
 	switch (r->action) {
@@ -468,7 +468,7 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 		r->family = v;
 		return 0;
 	case TF_KW_DIR:
-		v = tf_lookup(tf_dir_names, TF_DIR_FWD + 1, val);
+		v = tf_name_find(tf_dir_names, ARRAY_SIZE(tf_dir_names), val);
 		if (v < 0)
 			break;
 		r->dir = v;
@@ -486,7 +486,8 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 	case TF_KW_STAGE:
 		return tf_parse_stage(p, val, &r->stages);
 	case TF_KW_ACTION:
-		v = tf_lookup(tf_action_names, TF_ACT_MAX, val);
+		v = tf_name_find(tf_action_names, ARRAY_SIZE(tf_action_names),
+				 val);
 		if (v < 0)
 			break;
 		r->action = v;
@@ -705,9 +706,8 @@ int tf_parse_line(char *line, struct tf_cmd *cmd, char *err, size_t errlen)
 
 const char *tf_action_name(unsigned int action)
 {
-	if (action < TF_ACT_MAX && tf_action_names[action])
-		return tf_action_names[action];
-	return "?";
+	return tf_name_of(tf_action_names, ARRAY_SIZE(tf_action_names), action,
+			  "?");
 }
 
 const char *tf_kill_how_name(unsigned int how)
@@ -717,9 +717,7 @@ const char *tf_kill_how_name(unsigned int how)
 
 const char *tf_dir_name(unsigned int dir)
 {
-	if (dir <= TF_DIR_FWD && tf_dir_names[dir])
-		return tf_dir_names[dir];
-	return "any";
+	return tf_name_of(tf_dir_names, ARRAY_SIZE(tf_dir_names), dir, "any");
 }
 
 /* Appends to @buf without overrunning it; *@off counts what was wanted. */
@@ -796,8 +794,6 @@ static void tf_put_payload(char *buf, size_t len, size_t *off,
 static void tf_put_match(char *buf, size_t len, size_t *off,
 			 const struct tf_rule_spec *r)
 {
-	unsigned int i;
-
 	if (r->family)
 		tf_put(buf, len, off, " family %s", tf_family_names[r->family]);
 	if (r->dir)
@@ -807,12 +803,10 @@ static void tf_put_match(char *buf, size_t len, size_t *off,
 	tf_put_ports(buf, len, off, "port", &r->port);
 	tf_put_prefix(buf, len, off, "saddr", &r->saddr);
 	tf_put_prefix(buf, len, off, "daddr", &r->daddr);
-	for (i = 0; i < ARRAY_SIZE(tf_stage_names); i++) {
-		if (r->stages != TF_STAGE_ANY &&
-		    r->stages == tf_stage_names[i].bits)
-			tf_put(buf, len, off, " stage %s",
-			       tf_stage_names[i].name);
-	}
+	if (r->stages != TF_STAGE_ANY)
+		tf_put(buf, len, off, " stage %s",
+		       tf_name_of(tf_stage_names, ARRAY_SIZE(tf_stage_names),
+				  r->stages, "?"));
 	if (r->cookie)
 		tf_put(buf, len, off, " cookie %s", tf_cookie_names[r->cookie]);
 	tf_put_payload(buf, len, off, r);
@@ -822,20 +816,43 @@ static void tf_put_match(char *buf, size_t len, size_t *off,
 		tf_put(buf, len, off, " idle %u", r->idle);
 }
 
+/* The letters of @flags ("SA"), or "-" for none. */
+void tf_format_flags(u8 flags, char buf[TF_FLAGS_LEN])
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tf_flag_letters); i++)
+		if (flags & tf_flag_letters[i].value)
+			buf[n++] = tf_flag_letters[i].name[0];
+	if (!n)
+		buf[n++] = '-';
+	buf[n] = '\0';
+}
+
+/* The TF_FLAG_* bit of a letter of "SFRPAUEC", or -1. */
+int tf_flag_bit(char letter)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tf_flag_letters); i++)
+		if (tf_flag_letters[i].name[0] == letter)
+			return tf_flag_letters[i].value;
+	return -1;
+}
+
 static void tf_put_flags(char *buf, size_t len, size_t *off, u32 arg)
 {
-	unsigned int i, sign;
+	char letters[TF_FLAGS_LEN];
+	unsigned int sign;
 
 	tf_put(buf, len, off, " ");
 	for (sign = 0; sign < 2; sign++) {
 		u8 bits = sign ? arg >> 8 : arg;
 
-		if (bits)
-			tf_put(buf, len, off, "%c", sign ? '-' : '+');
-		for (i = 0; i < ARRAY_SIZE(tf_flag_letters); i++)
-			if (bits & tf_flag_letters[i].bit)
-				tf_put(buf, len, off, "%c",
-				       tf_flag_letters[i].letter);
+		if (!bits)
+			continue;
+		tf_format_flags(bits, letters);
+		tf_put(buf, len, off, "%c%s", sign ? '-' : '+', letters);
 	}
 }
 

@@ -14,6 +14,8 @@
 #include <linux/types.h>
 #endif
 
+#include "tf_names.h"
+
 #define TF_LINE_MAX	512		/* bytes per command line */
 #define TF_WRITE_MAX	65536		/* bytes per write() */
 #define TF_RULES_MAX	65536		/* rules per namespace */
@@ -136,6 +138,8 @@ int tf_format_kill(const struct tf_cmd *cmd, char *buf, size_t len);
 const char *tf_action_name(unsigned int action);
 const char *tf_dir_name(unsigned int dir);
 const char *tf_kill_how_name(unsigned int how);
+void tf_format_flags(u8 flags, char buf[TF_FLAGS_LEN]);
+int tf_flag_bit(char letter);
 bool tf_prefix_match(const struct tf_prefix *p, const u8 *addr);
 
 #endif /* _TF_PARSE_H */

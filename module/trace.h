@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcpfault:tcpfault_event — the event log, also as a tracepoint, for perf,
- * bpftrace and trace-cmd users.  Fields match the lines of
- * /proc/net/tcpfault/events.
+ * bpftrace and trace-cmd users.  Its line is the event's line of
+ * /proc/net/tcpfault/events with "=" between key and value, and the
+ * namespace last.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM tcpfault
@@ -37,12 +38,26 @@ static inline void tf_trace_sockaddr(u8 *dst, u8 family, const u8 *addr,
 }
 #endif
 
+/* The enums the print format names, for perf, trace-cmd and bpftrace. */
+TF_DIRS(TF_TRACE_ENUM, TF_TRACE_ENUM)
+TF_ACTIONS(TF_TRACE_ENUM, TF_TRACE_ENUM)
+TF_FLAGS(TF_TRACE_ENUM, TF_TRACE_ENUM)
+
+/*
+ * sport, dport, family (AF_INET or AF_INET6) and netns (the namespace's
+ * inode, as in /proc/PID/ns/net) are scalars to filter on, e.g.
+ * perf record -e tcpfault:tcpfault_event --filter 'dport == 3306'.
+ */
 TRACE_EVENT(tcpfault_event,
-	    TP_PROTO(const struct tf_event *ev),
-	    TP_ARGS(ev),
+	    TP_PROTO(const struct tf_event *ev, u32 netns),
+	    TP_ARGS(ev, netns),
 	    TP_STRUCT__entry(__field(u64, ts)
 			     __field(u32, rule)
 			     __field(u32, flow)
+			     __field(u32, netns)
+			     __field(u16, family)
+			     __field(u16, sport)
+			     __field(u16, dport)
 			     __field(u8, dir)
 			     __field(u8, flags)
 			     __field(u8, verdict)
@@ -54,6 +69,11 @@ TRACE_EVENT(tcpfault_event,
 	    TP_fast_assign(__entry->ts = ev->ts;
 			   __entry->rule = ev->rule_id;
 			   __entry->flow = ev->flow_id;
+			   __entry->netns = netns;
+			   __entry->family = ev->family == TF_FAMILY_IPV4 ?
+					     AF_INET : AF_INET6;
+			   __entry->sport = ev->sport;
+			   __entry->dport = ev->dport;
 			   __entry->dir = ev->dir;
 			   __entry->flags = ev->flags;
 			   __entry->verdict = ev->verdict;
@@ -66,20 +86,17 @@ TRACE_EVENT(tcpfault_event,
 					     ev->sport);
 			   tf_trace_sockaddr(__entry->dst, ev->family, ev->daddr,
 					     ev->dport);),
-	    TP_printk("ts=%llu rule=%u dir=%s flow=%u src=%pISpc dst=%pISpc flags=%s seq=%u ack=%u len=%u verdict=%s",
+	    TP_printk("ts=%llu rule=%u dir=%s flow=%u src=%pISpc dst=%pISpc flags=%s seq=%u ack=%u len=%u verdict=%s netns=%u",
 		      __entry->ts, __entry->rule,
-		      __print_symbolic(__entry->dir, { TF_DIR_IN, "in" },
-				       { TF_DIR_OUT, "out" }, { TF_DIR_FWD, "fwd" }),
+		      __print_symbolic(__entry->dir,
+				       TF_DIRS(TF_PAIR, TF_PAIR_END)),
 		      __entry->flow, __entry->src, __entry->dst,
 		      __print_flags(__entry->flags, "",
-				    { TF_FLAG_SYN, "S" }, { TF_FLAG_FIN, "F" },
-				    { TF_FLAG_RST, "R" }, { TF_FLAG_PSH, "P" },
-				    { TF_FLAG_ACK, "A" }, { TF_FLAG_URG, "U" },
-				    { TF_FLAG_ECE, "E" }, { TF_FLAG_CWR, "C" }),
+				    TF_FLAGS(TF_PAIR, TF_PAIR_END)),
 		      __entry->seq, __entry->ack, __entry->len,
-		      __print_symbolic(__entry->verdict, { TF_ACT_DROP, "drop" },
-				       { TF_ACT_LOG, "log" },
-				       { TF_ACT_WINDOW, "window" }))
+		      __print_symbolic(__entry->verdict,
+				       TF_ACTIONS(TF_PAIR, TF_PAIR_END)),
+		      __entry->netns)
 );
 
 #endif /* _TF_TRACE_H */

@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tcpfaultctl [ OPTIONS ] OBJECT COMMAND [ ARGS ]\n"
-		"OPTIONS := { -n NETNS | -j | -h }\n"
+		"OPTIONS := { -n NETNS | -j | -V | -h }\n"
 		"OBJECT  := { rule | events | stats | timeline | model | scenario | kill }\n"
 		"\n"
 		"       tcpfaultctl rule add [ id ID ] MATCH... action ACTION [ LIMIT... ]\n"
@@ -103,6 +103,32 @@ bool tf_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* -V: this tool's version and the loaded module's (MODULE_VERSION). */
+static int print_version(void)
+{
+	char module[64];
+	int err;
+
+	err = tf_module_version(module, sizeof(module));
+	if (err && err != -ENOENT) {
+		tf_err("cannot read the module's version: %s", strerror(-err));
+		return TF_EXIT_FAIL;
+	}
+	tf_print_open_object(NULL);
+	tf_print_str("tcpfaultctl", "tcpfaultctl %s\n", TF_VERSION);
+	if (err) {
+		tf_print_str("module", NULL, NULL);
+		tf_print_text("tcpfault module not loaded\n");
+	} else {
+		tf_print_str("module", "tcpfault module %s\n", module);
+	}
+	tf_print_close_object();
+	tf_print_end();
+	if (!err && strcmp(module, TF_VERSION))
+		tf_err("warning: tcpfaultctl %s and the loaded module %s differ", TF_VERSION, module);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*func)(int argc, char **argv);
@@ -119,6 +145,7 @@ static const struct {
 int main(int argc, char **argv)
 {
 	const char *netns = NULL;
+	bool version = false;
 	unsigned int i;
 	int ret;
 
@@ -130,6 +157,8 @@ int main(int argc, char **argv)
 			return TF_EXIT_OK;
 		} else if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
 			tf_json = true;
+		} else if (!strcmp(argv[0], "-V") || !strcmp(argv[0], "--version")) {
+			version = true;
 		} else if (!strcmp(argv[0], "-n") || !strcmp(argv[0], "--netns")) {
 			if (argc < 2)
 				return tf_missing(argv[0]);
@@ -144,6 +173,11 @@ int main(int argc, char **argv)
 		}
 		argc--;
 		argv++;
+	}
+	if (version) {
+		if (argc > 0)
+			return tf_unknown(argv[0]);
+		return print_version();
 	}
 	if (argc < 1) {
 		usage(stderr);

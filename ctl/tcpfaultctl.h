@@ -29,6 +29,8 @@ int tf_proc_write(const char *name, const char *buf, size_t len);
 int tf_netns_enter(const char *name);
 /* /proc/sys/net/ipv4/NAME of this namespace (TCPFAULT_SYSCTL_DIR); 0 or -errno. */
 int tf_sysctl_read(const char *name, int *out);
+/* The loaded module's MODULE_VERSION (TCPFAULT_MODULE_DIR); 0 or -errno (-ENOENT: not loaded). */
+int tf_module_version(char *buf, size_t size);
 
 /* rule.c, also for the presets (scenario.c). */
 int tf_rule_check_line(const char *line, unsigned int lineno);	/* 0 or exit status */

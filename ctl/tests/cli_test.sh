@@ -85,6 +85,27 @@ TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' rule add dport 80 act
 expect_rc 2 rule add dprot 80 action drop
 expect_rc 0 model synack --kernel 6.1
 
+# --- -V: this tool's version and the loaded module's
+VERSION=$(cat "$HERE/../../VERSION")
+mkdir "$TMP/mod"
+TCPFAULT_MODULE_DIR=$TMP/none expect_rc 0 -V
+[ "$(cat "$TMP/out")" = "tcpfaultctl $VERSION
+tcpfault module not loaded" ] && [ ! -s "$TMP/err" ] && ok "-V: module not loaded" || not_ok "-V: not loaded ($(cat "$TMP/out" "$TMP/err"))"
+echo "$VERSION" >"$TMP/mod/version"
+TCPFAULT_MODULE_DIR=$TMP/mod expect_rc 0 -V
+[ "$(cat "$TMP/out")" = "tcpfaultctl $VERSION
+tcpfault module $VERSION" ] && [ ! -s "$TMP/err" ] && ok "-V: the same version" || not_ok "-V: the same ($(cat "$TMP/out" "$TMP/err"))"
+echo "$VERSION.99" >"$TMP/mod/version"
+TCPFAULT_MODULE_DIR=$TMP/mod expect_rc 0 -V
+grep -qx "tcpfault module $VERSION.99" "$TMP/out" && grep -q "warning: .* differ" "$TMP/err" \
+	&& ok "-V: a different module version, a warning" || not_ok "-V: differ ($(cat "$TMP/out" "$TMP/err"))"
+TCPFAULT_MODULE_DIR=$TMP/none expect_json -V
+if have_python; then
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"tcpfaultctl": sys.argv[2], "module": None}' "$TMP/out" "$VERSION" \
+		&& ok "-V JSON" || not_ok "-V JSON: $(cat "$TMP/out")"
+fi
+expect_err '"stats"' -V stats
+
 # --- output formats on canned files
 expect_rc 0 rule list
 cmp -s "$TMP/out" "$DATA/proc/rules" && ok "rule list prints the file" || not_ok "rule list prints the file"

@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tcpfaultctl [ OPTIONS ] OBJECT COMMAND [ ARGS ]\n"
-		"OPTIONS := { -n NETNS | -j | -V | -h }\n"
+		"OPTIONS := { -n NETNS | -j [ -p ] | -V | -h }\n"
 		"OBJECT  := { rule | events | stats | timeline | model | scenario | kill }\n"
 		"\n"
 		"       tcpfaultctl rule add [ id ID ] MATCH... action ACTION [ LIMIT... ]\n"
@@ -157,6 +157,8 @@ int main(int argc, char **argv)
 			return TF_EXIT_OK;
 		} else if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
 			tf_json = true;
+		} else if (!strcmp(argv[0], "-p") || !strcmp(argv[0], "--pretty")) {
+			tf_pretty = true;
 		} else if (!strcmp(argv[0], "-V") || !strcmp(argv[0], "--version")) {
 			version = true;
 		} else if (!strcmp(argv[0], "-n") || !strcmp(argv[0], "--netns")) {

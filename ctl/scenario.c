@@ -363,10 +363,13 @@ static void preset_print(const struct tf_preset *p, uint64_t port, char *text)
 	tf_print_str("incident", NULL, p->incident);
 	tf_print_open_array("rules");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (tf_json)
-			tf_rule_print_json(line);
-		else
-			printf("rule %s\n", line);
+		struct tf_rule_listed r;
+
+		/* Checked before it was written: it parses. */
+		if (!tf_rule_parse_listed(line, &r)) {
+			tf_print_text("rule ");
+			tf_rule_print(&r);
+		}
 	}
 	tf_print_close_array();
 	tf_print_close_object();

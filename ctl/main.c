@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpfaultctl: control utility of the tcpfault module, iproute2 style:
- *   tcpfaultctl [-n NETNS] [-j] OBJECT COMMAND ...
- * One file per object (rule.c, events.c, stats.c, timeline.c, model_cmd.c,
- * scenario.c).
+ *   tcpfaultctl [-n NETNS] [-j [-p]] OBJECT COMMAND ... | -V | -h
+ * main.c only dispatches.  One file per object: rule.c, events.c, stats.c,
+ * timeline.c, model_cmd.c, scenario.c, kill.c.  Beside them: print.c (text
+ * and JSON from one call), netns.c (-n, the /proc and /sys files), the
+ * schedule model (model.c, model_synack.c, model_data.c, model_keepalive.c,
+ * see model.h) and the rule parser shared with the module
+ * (../module/tf_parse.c, with tf_user.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -29,8 +33,9 @@ static void usage(FILE *f)
 		"       tcpfaultctl events [ --clear ] [ --follow ]\n"
 		"       tcpfaultctl stats\n"
 		"       tcpfaultctl timeline [ --flow ID ] [ --from-file FILE ]\n"
-		"                            [ --model syn [ --end NS ] [ MODEL_ARGS ] ]\n"
-		"       tcpfaultctl model syn [ MODEL_ARGS ]\n"
+		"                            [ --model KIND [ --start NS ] [ --end NS ] [ MODEL_ARGS ] ]\n"
+		"       tcpfaultctl model KIND [ MODEL_ARGS ]\n"
+		"       tcpfaultctl model KIND -h   (KIND's settings)\n"
 		"       tcpfaultctl scenario { list | clear }\n"
 		"       tcpfaultctl scenario NAME PORT [ ARGS ]   (NAME, ARGS: scenario list)\n"
 		"       tcpfaultctl kill KILL_MATCH... [ how { rst | fin } ]\n"
@@ -46,9 +51,10 @@ static void usage(FILE *f)
 		"KILL_MATCH := { family { ipv4 | ipv6 } | { sport | dport | port } { N | N-M } |\n"
 		"                { saddr | daddr } ADDR[/PLEN] }   (sport, saddr: the local end)\n"
 		"LIMIT := { skip N | every N | prob PERCENT [ seed S ] | count N }\n"
-		"MODEL_ARGS := [ --kernel RELEASE ] [ tcp_syn_retries=N ]\n"
-		"              [ tcp_syn_linear_timeouts=N ] [ syncnt=N ]\n"
-		"              [ user_timeout=MS ] [ hz=HZ ]\n"
+		"KIND := { syn | synack | data | fin | keepalive | probe }\n"
+		"MODEL_ARGS := [ --kernel RELEASE ] [ NAME=VALUE... ]   (NAME: model KIND -h)\n"
+		"--start NS: keepalive, probe: when the timer was armed (CLOCK_MONOTONIC ns)\n"
+		"--end NS: when the connection failed (CLOCK_MONOTONIC ns), to check the give-up\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure or a check out of its window, 2 usage error.\n");
 }

@@ -91,6 +91,30 @@ TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' rule add dport 80 act
 expect_rc 2 rule add dprot 80 action drop
 expect_rc 0 model synack --kernel 6.1
 
+# --- usage: every model kind, every timeline option; model KIND -h
+"$BIN" -h >"$TMP/usage"
+for k in syn synack data fin keepalive probe; do
+	grep -q "^KIND := {.* $k[ }]" "$TMP/usage" && ok "usage: model $k" || not_ok "usage: model $k"
+	expect_rc 0 model $k -h
+	if head -n 1 "$TMP/out" | grep -q "^Usage: tcpfaultctl model $k "; then
+		ok "model $k -h: its usage"
+	else
+		not_ok "model $k -h: $(cat "$TMP/out")"
+	fi
+	# every NAME its usage lists is a setting of the model
+	for set in $(grep -o '[a-z_0-9]*=' "$TMP/out"); do
+		case $set in hz=) v=1000 ;; *) v=1 ;; esac
+		expect_rc 0 model $k --kernel 6.12 $set$v
+	done
+done
+for o in --flow --from-file --model --start --end -V -p; do
+	grep -q -- "$o " "$TMP/usage" && ok "usage: $o" || not_ok "usage: $o"
+done
+expect_err '"foo"' model foo -h
+expect_err '"extra"' model syn -h extra
+expect_rc 0 model -h
+grep -q 'KIND := { syn | synack | data | fin | keepalive | probe }' "$TMP/out" && ok "model -h: the kinds" || not_ok "model -h: $(cat "$TMP/out")"
+
 # --- -V: this tool's version and the loaded module's
 VERSION=$(cat "$HERE/../../VERSION")
 mkdir "$TMP/mod"

@@ -479,9 +479,9 @@ tf_idle_in()
 }
 # --- end of Scenarios
 
-# --- Server restart (seed 000)
+# --- Server restart (Documentation/scenarios.rst: server restart under load)
 # The pieces of restart.sh, also for the demo: a MariaDB client that
-# reconnects the way seed 000's sysbench build did, the CLOSE-WAIT sockets
+# reconnects the way that incident's sysbench build did, the CLOSE-WAIT sockets
 # it leaves, and Debian's sysbench against tf_mariadb_start's server.
 
 # tf_reconnect_in NS OUT ADDR [TF_RECONNECT_OPTS...]: tf_reconnect to

@@ -295,8 +295,14 @@ preset lb-idle-reset 'port 443 idle 900000 action reset-both' 443 900
 preset lb-idle-reset 'port 1 idle 2147483000 action reset-both' 1 2147483
 expect_rc 0 scenario list
 for p in syn-blackhole synack-loss ack3-loss cookie-ack3-loss silent-listen blackhole lb-idle-reset server-restart; do
-	grep -q "^$p .*seed 00" "$TMP/out" && ok "scenario list: $p and its seed" || not_ok "scenario list: $p"
+	grep -q "^$p .* incident: [a-zA-Z]" "$TMP/out" && ok "scenario list: $p and its incident" || not_ok "scenario list: $p"
 done
+# every incident named is told in Documentation/scenarios.rst ("The incidents")
+doc=$HERE/../../Documentation/scenarios.rst
+sed -n 's/.* incident: //p' "$TMP/out" | tr ',' '\n' | sed 's/^ *//' | sort -u >"$TMP/incidents"
+missing=$(while read -r i; do grep -qix ".. _$i:" "$doc" || echo "$i"; done <"$TMP/incidents")
+[ "$(wc -l <"$TMP/incidents")" -eq 4 ] && [ -z "$missing" ] && ok "scenario list: the 4 incidents are sections of scenarios.rst" \
+	|| not_ok "scenario list: incidents ($(tr '\n' ';' <"$TMP/incidents") missing: $missing)"
 grep -q 'blackhole  *PORT \[ after MS \]' "$TMP/out" && ok "scenario list: arguments" || not_ok "scenario list: arguments"
 grep -q 'lb-idle-reset  *PORT SECONDS ' "$TMP/out" && grep -q 'server-restart  *PORT \[ fin | rst \]' "$TMP/out" \
 	&& ok "scenario list: SECONDS, a choice" || not_ok "scenario list: SECONDS, a choice"
@@ -323,7 +329,7 @@ if have_python; then
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r == {"scenario": "server-restart", "port": 3306, "incident": r["incident"],
-             "command": "kill sport 3306 how fin", "killed": 5} and r["incident"].startswith("000"), r
+             "command": "kill sport 3306 how fin", "killed": 5} and r["incident"] == "server restart under load", r
 PY
 fi
 : >"$TMP/sc/stats"
@@ -371,7 +377,7 @@ if have_python; then
 	python3 - "$TMP/out" <<'PY' && ok "scenario -j: object with its rules" || not_ok "scenario -j: $(cat "$TMP/out")"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["scenario"] == "blackhole" and r["port"] == 3306 and r["incident"].startswith("003"), r
+assert r["scenario"] == "blackhole" and r["port"] == 3306 and r["incident"] == "database failover", r
 assert r["rules"] == [{"id": 1000000008, "port": 3306, "after": 1000, "action": "drop"}], r
 PY
 fi

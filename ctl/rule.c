@@ -100,6 +100,7 @@ int tf_rule_parse_listed(const char *line, struct tf_rule_listed *r)
 	const char *s, *comment = NULL;
 	unsigned long long hits, acted;
 	struct tf_cmd cmd;
+	size_t len;
 	int n = 0;
 
 	/* The comment starts at the first word starting with '#'. */
@@ -108,13 +109,16 @@ int tf_rule_parse_listed(const char *line, struct tf_rule_listed *r)
 			comment = s;
 			break;
 		}
-	if (strlen(line) > TF_LINE_MAX ||
+	/* The command is at most TF_LINE_MAX - 1 bytes, the comment comes on top. */
+	len = comment ? (size_t)(comment - line) : strlen(line);
+	if (len > TF_LINE_MAX ||
 	    (comment && (sscanf(comment, "# hits %llu acted %llu%n", &hits, &acted, &n) != 2 ||
 			 comment[n]))) {
 		tf_err("cannot read rule \"%.80s\"", line);
 		return -EINVAL;
 	}
-	strcpy(copy, line);
+	memcpy(copy, line, len);
+	copy[len] = '\0';
 	if (tf_parse_line(copy, &cmd, err, sizeof(err)) || cmd.op != TF_OP_ADD) {
 		tf_err("cannot read rule \"%.80s\": %s", line,
 		       err[0] ? err : "not an \"add\" command");

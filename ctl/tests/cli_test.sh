@@ -198,6 +198,17 @@ for line, o in zip(text, json.load(open(sys.argv[2]))):
     assert words == vals, (words, vals)
 PY
 fi
+# the widest rule, its counters pushing the line past TF_LINE_MAX
+hex=$(i=0; while [ $i -lt 64 ]; do printf '%02x' $i; i=$((i + 1)); done)
+echo "add id 2147483647 family ipv6 dir in sport 10000-20000 dport 10000-20000 port 10000-20000 saddr 2001:db8:1111:2222:3333:4444:5555:6666 daddr 2001:db8:1111:2222:3333:4444:5555:7777 stage synack payload-hex $hex after 2147483647 idle 2147483647 action flags +SFRPAUEC skip 4294967295 count 4294967295 every 4294967295 prob 99.99 seed 4294967295 # hits 9223372036854775807 acted 9223372036854775807" >"$TMP/rules"
+TCPFAULT_PROC_DIR=$TMP expect_rc 0 rule list
+cmp -s "$TMP/out" "$TMP/rules" && ok "rule list: the widest rule with wide counters ($(wc -c <"$TMP/rules") bytes)" \
+	|| not_ok "rule list: the widest rule ($(cat "$TMP/err"))"
+TCPFAULT_PROC_DIR=$TMP expect_json rule list
+if have_python; then
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["payload-hex"] == sys.argv[2] and r["prob"] == 99.99 and r["acted"] == 2**63 - 1 and r["flags"] == "+SFRPAUEC", r' "$TMP/out" "$hex" \
+		&& ok "rule list JSON: the widest rule" || not_ok "rule list JSON: the widest rule: $(cat "$TMP/out")"
+fi
 printf 'add id 1 dport 80 action drop # hits 1 acted 1\nadd id 2 dprot 81 action drop\nadd id 3 dport 82 action log # hits x\n' >"$TMP/rules"
 TCPFAULT_PROC_DIR=$TMP expect_rc 1 rule list
 grep -qx 'add id 1 dport 80 action drop # hits 1 acted 1' "$TMP/out" && grep -q 'cannot read rule "add id 2 dprot' "$TMP/err" &&

@@ -238,8 +238,8 @@ void tf_rule_print(const struct tf_rule_listed *l)
 	tf_print_close_object();
 }
 
-/* Prints each line of a rules file (@buf, changed) as tf_rule_print() does. */
-int tf_rule_print_all(char *buf)
+/* Prints each line of a rules file (@buf, changed); 0 or TF_EXIT_FAIL. */
+static int rule_print_all(char *buf)
 {
 	char *line, *save = NULL;
 	struct tf_rule_listed r;
@@ -268,7 +268,7 @@ static int rule_list(int argc, char **argv)
 	ret = tf_proc_read("rules", &buf, &len);
 	if (ret)
 		return ret;
-	ret = tf_rule_print_all(buf);
+	ret = rule_print_all(buf);
 	free(buf);
 	return ret;
 }

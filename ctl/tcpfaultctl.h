@@ -45,7 +45,6 @@ struct tf_rule_listed {
 };
 int tf_rule_parse_listed(const char *line, struct tf_rule_listed *r);	/* 0 or -EINVAL (said why) */
 void tf_rule_print(const struct tf_rule_listed *r);	/* text: the "add" line; JSON: an object */
-int tf_rule_print_all(char *buf);	/* an array of them; 0 or TF_EXIT_FAIL */
 int tf_kill_count(uint64_t *killed);	/* the last kill's count, from stats */
 
 /* Events, parsed. */

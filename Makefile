@@ -23,9 +23,10 @@ KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 OUT	:= $(CURDIR)/out
 MODOUT	:= $(OUT)/$(KVER)
-SRCS	:= $(wildcard module/*.c module/*.h) Kbuild
+SRCS	:= $(wildcard module/*.c module/*.h) Kbuild VERSION
 KERNELS	 = $(shell scripts/kernels)
-VERSION	:= 0.1
+# The one version: module (MODULE_VERSION, via Kbuild), tcpfaultctl -V, dkms.
+VERSION	:= $(shell cat VERSION)
 PREFIX	?= /usr/local
 KSRC	:= /usr/src/linux-source-6.12.tar.xz
 CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
@@ -48,6 +49,7 @@ $(MODOUT)/tcpfault.ko: $(SRCS)
 	@test -d $(KDIR) || { echo "make: no kernel headers in $(KDIR) (install linux-headers-$(KVER))" >&2; exit 1; }
 	@mkdir -p $(MODOUT)/module
 	@ln -sf $(CURDIR)/Kbuild $(MODOUT)/Kbuild
+	@ln -sf $(CURDIR)/VERSION $(MODOUT)/VERSION
 	@for f in $(filter module/%,$(SRCS)); do ln -sf $(CURDIR)/$$f $(MODOUT)/$$f; done
 	$(MAKE) -C $(KDIR) M=$(MODOUT) $(KBUILD_FLAGS) $(if $(C),C=$(C)) modules
 
@@ -140,7 +142,8 @@ install: modules_install ctl
 dkms-install:
 	rm -rf /usr/src/tcpfault-$(VERSION)
 	mkdir -p /usr/src/tcpfault-$(VERSION)
-	cp -r Kbuild dkms.conf module /usr/src/tcpfault-$(VERSION)/
+	cp -r Kbuild VERSION module /usr/src/tcpfault-$(VERSION)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >/usr/src/tcpfault-$(VERSION)/dkms.conf
 	dkms add tcpfault/$(VERSION)
 	dkms build tcpfault/$(VERSION)
 	dkms install tcpfault/$(VERSION)

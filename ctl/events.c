@@ -104,20 +104,22 @@ int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n)
 	return 0;
 }
 
-static void event_print_json(const struct tf_event *ev)
+/* One event: the file's line in text, an object in JSON, from the same calls. */
+static void event_print(const struct tf_event *ev)
 {
 	tf_print_open_object(NULL);
-	tf_print_u64("ts", NULL, ev->ts);
-	tf_print_u64("rule", NULL, ev->rule);
-	tf_print_str("dir", NULL, ev->dir);
-	tf_print_u64("flow", NULL, ev->flow);
-	tf_print_str("src", NULL, ev->src);
-	tf_print_str("dst", NULL, ev->dst);
-	tf_print_str("flags", NULL, ev->flags);
-	tf_print_u64("seq", NULL, ev->seq);
-	tf_print_u64("ack", NULL, ev->ack);
-	tf_print_u64("len", NULL, ev->len);
-	tf_print_str("verdict", NULL, ev->verdict);
+	tf_print_u64("ts", "ts %llu", ev->ts);
+	tf_print_u64("rule", " rule %llu", ev->rule);
+	tf_print_str("dir", " dir %s", ev->dir);
+	tf_print_u64("flow", " flow %llu", ev->flow);
+	tf_print_str("src", " src %s", ev->src);
+	tf_print_str("dst", " dst %s", ev->dst);
+	tf_print_str("flags", " flags %s", ev->flags);
+	tf_print_u64("seq", " seq %llu", ev->seq);
+	tf_print_u64("ack", " ack %llu", ev->ack);
+	tf_print_u64("len", " len %llu", ev->len);
+	tf_print_str("verdict", " verdict %s", ev->verdict);
+	tf_print_text("\n");
 	tf_print_close_object();
 }
 
@@ -129,11 +131,15 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Prints buf's lines: as they are, or as JSON (one object per line if following). */
-static void events_print(char *buf, bool follow)
+/*
+ * Prints buf's events (in JSON one object per line when following); a line
+ * that is no event is told on stderr.  Returns 0 or TF_EXIT_FAIL.
+ */
+static int events_print(char *buf, bool follow)
 {
 	char *line, *save = NULL;
 	unsigned long long lost;
+	int ret = 0;
 
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct tf_event ev;
@@ -145,19 +151,17 @@ static void events_print(char *buf, bool follow)
 			continue;
 		}
 		if (tf_event_parse(line, &ev)) {
-			if (!tf_json)
-				puts(line);
+			fflush(stdout);
+			tf_err("cannot read event \"%.80s\"", line);
+			ret = TF_EXIT_FAIL;
 			continue;
 		}
-		if (tf_json) {
-			event_print_json(&ev);
-			if (follow)
-				putchar('\n');	/* JSON lines when following */
-		} else {
-			puts(line);
-		}
+		event_print(&ev);
+		if (tf_json && follow)
+			putchar('\n');	/* JSON lines when following */
 	}
 	fflush(stdout);
+	return ret;
 }
 
 /* Reads the open events file until a signal, printing whole lines. */
@@ -222,11 +226,11 @@ int do_events(int argc, char **argv)
 		if (ret)
 			return ret;
 		tf_print_open_array(NULL);
-		events_print(buf, false);
+		ret = events_print(buf, false);
 		tf_print_close_array();
 		tf_print_end();
 		free(buf);
-		return 0;
+		return ret;
 	}
 
 	fd = tf_proc_fd("events");

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpfaultctl: control utility of the tcpfault module, iproute2 style:
- *   tcpfaultctl [-n NETNS] [-j] OBJECT COMMAND ...
- * One file per object (rule.c, events.c, stats.c, timeline.c, model_cmd.c,
- * scenario.c).
+ *   tcpfaultctl [-n NETNS] [-j [-p]] OBJECT COMMAND ... | -V | -h
+ * main.c only dispatches.  One file per object: rule.c, events.c, stats.c,
+ * timeline.c, model_cmd.c, scenario.c, kill.c.  Beside them: print.c (text
+ * and JSON from one call), netns.c (-n, the /proc and /sys files), the
+ * schedule model (model.c, model_synack.c, model_data.c, model_keepalive.c,
+ * see model.h) and the rule parser shared with the module
+ * (../module/tf_parse.c, with tf_user.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,7 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tcpfaultctl [ OPTIONS ] OBJECT COMMAND [ ARGS ]\n"
-		"OPTIONS := { -n NETNS | -j | -h }\n"
+		"OPTIONS := { -n NETNS | -j [ -p ] | -V | -h }\n"
 		"OBJECT  := { rule | events | stats | timeline | model | scenario | kill }\n"
 		"\n"
 		"       tcpfaultctl rule add [ id ID ] MATCH... action ACTION [ LIMIT... ]\n"
@@ -29,8 +33,9 @@ static void usage(FILE *f)
 		"       tcpfaultctl events [ --clear ] [ --follow ]\n"
 		"       tcpfaultctl stats\n"
 		"       tcpfaultctl timeline [ --flow ID ] [ --from-file FILE ]\n"
-		"                            [ --model syn [ --end NS ] [ MODEL_ARGS ] ]\n"
-		"       tcpfaultctl model syn [ MODEL_ARGS ]\n"
+		"                            [ --model KIND [ --start NS ] [ --end NS ] [ MODEL_ARGS ] ]\n"
+		"       tcpfaultctl model KIND [ MODEL_ARGS ]\n"
+		"       tcpfaultctl model KIND -h   (KIND's settings)\n"
 		"       tcpfaultctl scenario { list | clear }\n"
 		"       tcpfaultctl scenario NAME PORT [ ARGS ]   (NAME, ARGS: scenario list)\n"
 		"       tcpfaultctl kill KILL_MATCH... [ how { rst | fin } ]\n"
@@ -46,9 +51,10 @@ static void usage(FILE *f)
 		"KILL_MATCH := { family { ipv4 | ipv6 } | { sport | dport | port } { N | N-M } |\n"
 		"                { saddr | daddr } ADDR[/PLEN] }   (sport, saddr: the local end)\n"
 		"LIMIT := { skip N | every N | prob PERCENT [ seed S ] | count N }\n"
-		"MODEL_ARGS := [ --kernel RELEASE ] [ tcp_syn_retries=N ]\n"
-		"              [ tcp_syn_linear_timeouts=N ] [ syncnt=N ]\n"
-		"              [ user_timeout=MS ] [ hz=HZ ]\n"
+		"KIND := { syn | synack | data | fin | keepalive | probe }\n"
+		"MODEL_ARGS := [ --kernel RELEASE ] [ NAME=VALUE... ]   (NAME: model KIND -h)\n"
+		"--start NS: keepalive, probe: when the timer was armed (CLOCK_MONOTONIC ns)\n"
+		"--end NS: when the connection failed (CLOCK_MONOTONIC ns), to check the give-up\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure or a check out of its window, 2 usage error.\n");
 }
@@ -103,6 +109,32 @@ bool tf_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* -V: this tool's version and the loaded module's (MODULE_VERSION). */
+static int print_version(void)
+{
+	char module[64];
+	int err;
+
+	err = tf_module_version(module, sizeof(module));
+	if (err && err != -ENOENT) {
+		tf_err("cannot read the module's version: %s", strerror(-err));
+		return TF_EXIT_FAIL;
+	}
+	tf_print_open_object(NULL);
+	tf_print_str("tcpfaultctl", "tcpfaultctl %s\n", TF_VERSION);
+	if (err) {
+		tf_print_str("module", NULL, NULL);
+		tf_print_text("tcpfault module not loaded\n");
+	} else {
+		tf_print_str("module", "tcpfault module %s\n", module);
+	}
+	tf_print_close_object();
+	tf_print_end();
+	if (!err && strcmp(module, TF_VERSION))
+		tf_err("warning: tcpfaultctl %s and the loaded module %s differ", TF_VERSION, module);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*func)(int argc, char **argv);
@@ -119,6 +151,7 @@ static const struct {
 int main(int argc, char **argv)
 {
 	const char *netns = NULL;
+	bool version = false;
 	unsigned int i;
 	int ret;
 
@@ -130,6 +163,10 @@ int main(int argc, char **argv)
 			return TF_EXIT_OK;
 		} else if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
 			tf_json = true;
+		} else if (!strcmp(argv[0], "-p") || !strcmp(argv[0], "--pretty")) {
+			tf_pretty = true;
+		} else if (!strcmp(argv[0], "-V") || !strcmp(argv[0], "--version")) {
+			version = true;
 		} else if (!strcmp(argv[0], "-n") || !strcmp(argv[0], "--netns")) {
 			if (argc < 2)
 				return tf_missing(argv[0]);
@@ -144,6 +181,11 @@ int main(int argc, char **argv)
 		}
 		argc--;
 		argv++;
+	}
+	if (version) {
+		if (argc > 0)
+			return tf_unknown(argv[0]);
+		return print_version();
 	}
 	if (argc < 1) {
 		usage(stderr);

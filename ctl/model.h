@@ -26,11 +26,11 @@
 #include <stdint.h>
 
 enum tf_model_kind {
-	TF_MODEL_SYN,		/* active open: SYN retransmissions, connect() */
-	TF_MODEL_SYNACK,	/* later: passive open, tcp_synack_retries */
-	TF_MODEL_DATA,		/* later: established, tcp_retries1/2 */
-	TF_MODEL_KEEPALIVE,	/* later */
-	TF_MODEL_PROBE,		/* later: zero-window probes */
+	TF_MODEL_SYN,		/* active open: SYN retransmissions, connect() (model.c) */
+	TF_MODEL_SYNACK,	/* passive open, tcp_synack_retries (model_synack.c) */
+	TF_MODEL_DATA,		/* established, tcp_retries1/2 (model_data.c) */
+	TF_MODEL_KEEPALIVE,	/* keepalive probes (model_keepalive.c) */
+	TF_MODEL_PROBE,		/* zero-window probes (model_keepalive.c) */
 	TF_MODEL_FIN,		/* orphaned FIN_WAIT1, tcp_orphan_retries (model_data.c) */
 };
 
@@ -97,16 +97,16 @@ struct tf_model {
 /* Fills defaults for a kernel release ("6.12.117+deb12-amd64", "6.1"). */
 int tf_model_params_init(struct tf_model_params *p, const char *release);
 /*
- * Sets "name=value" (tcp_syn_retries, tcp_syn_linear_timeouts, syncnt,
- * user_timeout, hz). Returns 0, -ENOENT (unknown name) or -EINVAL (bad
- * value or not on this kernel).
+ * Sets "name=value", a setting of any kind (tcpfaultctl model KIND -h lists
+ * each kind's). Returns 0, -ENOENT (unknown name) or -EINVAL (bad value or
+ * not on this kernel).
  */
 int tf_model_param_set(struct tf_model_params *p, const char *name, const char *value);
 int tf_model_parse_int(const char *s, long min, long max, int *out);
 /* Whether the release has tcp_syn_linear_timeouts (6.5 and later). */
 bool tf_model_has_linear(const struct tf_model_params *p);
 
-/* Computes the model. Returns 0, -EINVAL, or -EOPNOTSUPP (kind not built). */
+/* Computes the model. Returns 0, -EINVAL, or -EOPNOTSUPP (no such kind). */
 int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
 		     struct tf_model *m);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpfaultctl model syn [--kernel RELEASE] [name=value...]
+ * tcpfaultctl model KIND [--kernel RELEASE] [NAME=VALUE...] | model KIND -h
  *
  * Without --kernel the running kernel (uname) and the current network
  * namespace's sysctls under /proc/sys/net/ipv4/ are used.
@@ -283,6 +283,57 @@ static void model_print(const struct tf_model *m)
 	tf_print_end();
 }
 
+/* Each kind: what it models, and the NAME=VALUE settings that change it. */
+static const struct {
+	enum tf_model_kind kind;
+	const char *what;
+	const char *sets;
+} model_usages[] = {
+	{ TF_MODEL_SYN, "active open, SYNs unanswered: connect()'s SYN schedule and ETIMEDOUT",
+	  "[ tcp_syn_retries=N ] [ tcp_syn_linear_timeouts=N ] (6.5 and later)\n"
+	  "  [ syncnt=N ] [ user_timeout=MS ] [ hz=HZ ]" },
+	{ TF_MODEL_SYNACK, "passive open, third ACK lost: the SYN-ACKs until the request is dropped",
+	  "[ tcp_synack_retries=N ] [ syncnt=N ] (the listener's TCP_SYNCNT) [ hz=HZ ]" },
+	{ TF_MODEL_DATA, "established, every packet lost after one write: RTOs, tcp_retries2, ETIMEDOUT",
+	  "[ tcp_retries2=N ] [ tcp_retries1=N ] [ tcp_early_retrans=N ]\n"
+	  "  [ rto_ms=MS ] [ srtt_us=US ] [ user_timeout=MS ] [ hz=HZ ]" },
+	{ TF_MODEL_FIN, "orphaned FIN_WAIT1 after close(), every packet lost: tcp_orphan_retries",
+	  "[ tcp_orphan_retries=N ] [ tcp_retries1=N ] [ tcp_early_retrans=N ]\n"
+	  "  [ rto_ms=MS ] [ srtt_us=US ] [ user_timeout=MS ] [ hz=HZ ]" },
+	{ TF_MODEL_KEEPALIVE, "an idle connection whose peer is gone: keepalive probes, RST, ETIMEDOUT",
+	  "[ tcp_keepalive_time=S ] [ tcp_keepalive_intvl=S ] [ tcp_keepalive_probes=N ]\n"
+	  "  [ keepidle=S ] [ keepintvl=S ] [ keepcnt=N ] [ user_timeout=MS ] [ hz=HZ ]" },
+	{ TF_MODEL_PROBE, "a zero window: zero-window probes until tcp_retries2 (or answered, forever)",
+	  "[ tcp_retries2=N ] [ rto_ms=MS ] [ user_timeout=MS ] [ answered=0|1 ]\n"
+	  "  [ steps=N ] (probes listed when answered) [ hz=HZ ]" },
+};
+
+static void model_usage(FILE *f)
+{
+	unsigned int i;
+
+	fputs("Usage: tcpfaultctl model KIND [ --kernel RELEASE ] [ NAME=VALUE... ]\n"
+	      "       tcpfaultctl model KIND -h\n"
+	      "KIND := {", f);
+	for (i = 0; i < sizeof(model_usages) / sizeof(model_usages[0]); i++)
+		fprintf(f, "%s %s", i ? " |" : "", tf_model_kind_name(model_usages[i].kind));
+	fputs(" }\n", f);
+}
+
+/* model KIND -h: what the kind models and its settings. */
+static void model_kind_usage(enum tf_model_kind kind)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(model_usages) / sizeof(model_usages[0]); i++) {
+		if (model_usages[i].kind != kind)
+			continue;
+		printf("Usage: tcpfaultctl model %s [ --kernel RELEASE ]\n  %s\n%s\n",
+		       tf_model_kind_name(kind), model_usages[i].sets, model_usages[i].what);
+	}
+	printf("Without --kernel: the running kernel and this namespace's sysctls.\n");
+}
+
 int do_model(int argc, char **argv)
 {
 	struct tf_model_args a = { 0 };
@@ -292,17 +343,20 @@ int do_model(int argc, char **argv)
 	int ret, n;
 
 	if (argc < 1) {
-		fprintf(stderr, "Usage: tcpfaultctl model { syn | synack | data | keepalive | probe }\n"
-			"                         [ --kernel RELEASE ] [ NAME=VALUE... ]\n");
+		model_usage(stderr);
 		return TF_EXIT_USAGE;
+	}
+	if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+		model_usage(stdout);
+		return 0;
 	}
 	if (tf_model_kind_parse(argv[0], &kind))
 		return tf_unknown(argv[0]);
-	if (kind != TF_MODEL_SYN && kind != TF_MODEL_SYNACK &&
-	    kind != TF_MODEL_DATA && kind != TF_MODEL_FIN &&
-	    kind != TF_MODEL_KEEPALIVE && kind != TF_MODEL_PROBE) {
-		tf_err("model \"%s\" is not supported yet", argv[0]);
-		return TF_EXIT_FAIL;
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
+		if (argc > 2)
+			return tf_unknown(argv[2]);
+		model_kind_usage(kind);
+		return 0;
 	}
 	for (argc--, argv++; argc > 0; argc -= n, argv += n) {
 		n = tf_model_arg(argc, argv, &a);

@@ -88,7 +88,7 @@ int tf_model_keepalive_param_set(struct tf_model_params *p, const char *name,
 	return -ENOENT;
 }
 
-/* Fills step s for a timer of dmin..dmax jiffies; returns its granularity. */
+/* Fills step s for a timer of dmin..dmax jiffies: its granularity and window. */
 static void ka_step_timer(struct tf_model_step *s, uint32_t dmin, uint32_t dmax,
 			  int64_t jiffy_ns)
 {
@@ -195,7 +195,6 @@ int tf_model_probe(struct tf_model *m)
 	const unsigned int retries2 = p->retries2;
 	const int64_t ut = p->user_timeout_ms > 0 ?
 			   ((int64_t)p->user_timeout_ms * p->hz + 999) / 1000 : 0;
-	/* ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 */
 	unsigned int bo_cap = 0, backoff = 0, k, v;
 	int64_t jmin = 0, jmax = 0, jnom = 0, fmin, fmax;
 	/*
@@ -206,6 +205,7 @@ int tf_model_probe(struct tf_model *m)
 	int64_t tsmin = 0, tsmax = 0, emin = 0, emax = 0;
 	bool maybe_seen = false;
 
+	/* the backoff cap: ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 */
 	for (v = rto_max / rto_min; v > 1; v >>= 1)
 		bo_cap++;
 	bo_cap++;

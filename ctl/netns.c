@@ -4,9 +4,10 @@
  *
  * -n NETNS joins /run/netns/NETNS (as `ip -n` does); afterwards
  * /proc/self/net shows that namespace's files, and /proc/sys/net its
- * sysctls (they follow the reader's network namespace). TCPFAULT_PROC_DIR
- * and TCPFAULT_SYSCTL_DIR override the directories, for tests on machines
- * without the module.
+ * sysctls (they follow the reader's network namespace).  The module's
+ * version is global: /sys/module/tcpfault/version.  TCPFAULT_PROC_DIR,
+ * TCPFAULT_SYSCTL_DIR and TCPFAULT_MODULE_DIR override the directories, for
+ * tests on machines without the module.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,6 +61,25 @@ static const char *proc_dir(void)
 	const char *d = getenv("TCPFAULT_PROC_DIR");
 
 	return d && *d ? d : "/proc/self/net/tcpfault";
+}
+
+int tf_module_version(char *buf, size_t size)
+{
+	const char *dir = getenv("TCPFAULT_MODULE_DIR");
+	char path[PATH_MAX];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/version", dir && *dir ? dir : "/sys/module/tcpfault");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ok = fgets(buf, size, f) && buf[strcspn(buf, "\n")] == '\n';
+	fclose(f);
+	if (!ok)
+		return -EINVAL;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
 }
 
 int tf_sysctl_read(const char *name, int *out)

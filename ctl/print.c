@@ -7,10 +7,18 @@
 #include "print.h"
 
 bool tf_json;
+bool tf_pretty;
 
 #define TF_PRINT_DEPTH 16
 static bool need_comma[TF_PRINT_DEPTH];
 static int depth;
+
+/* -p: each member on a line of its own, four blanks per level (ip -p). */
+static void json_newline(int level)
+{
+	if (tf_pretty)
+		printf("\n%*s", 4 * level, "");
+}
 
 static void json_string(const char *s)
 {
@@ -37,12 +45,23 @@ static void json_member(const char *key)
 {
 	if (depth > 0 && need_comma[depth - 1])
 		putchar(',');
-	if (depth > 0)
+	if (depth > 0) {
 		need_comma[depth - 1] = true;
+		json_newline(depth);
+	}
 	if (key) {
 		json_string(key);
-		putchar(':');
+		fputs(tf_pretty ? ": " : ":", stdout);
 	}
+}
+
+/* Closes the innermost object or array; a non-empty one on a new line. */
+static void json_close(char c)
+{
+	depth--;
+	if (depth < TF_PRINT_DEPTH && need_comma[depth])
+		json_newline(depth);
+	putchar(c);
 }
 
 static void json_open(const char *key, char c)
@@ -62,10 +81,8 @@ void tf_print_open_object(const char *key)
 
 void tf_print_close_object(void)
 {
-	if (tf_json) {
-		putchar('}');
-		depth--;
-	}
+	if (tf_json)
+		json_close('}');
 }
 
 void tf_print_open_array(const char *key)
@@ -76,10 +93,8 @@ void tf_print_open_array(const char *key)
 
 void tf_print_close_array(void)
 {
-	if (tf_json) {
-		putchar(']');
-		depth--;
-	}
+	if (tf_json)
+		json_close(']');
 }
 
 void tf_print_u64(const char *key, const char *fmt, uint64_t v)
@@ -99,6 +114,23 @@ void tf_print_s64(const char *key, const char *fmt, int64_t v)
 		printf("%lld", (long long)v);
 	} else if (fmt) {
 		printf(fmt, (long long)v);
+	}
+}
+
+void tf_print_hundredths(const char *key, const char *fmt, uint64_t v)
+{
+	char num[32];
+
+	if (v % 100)
+		snprintf(num, sizeof(num), "%llu.%02llu", (unsigned long long)v / 100,
+			 (unsigned long long)v % 100);
+	else
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)v / 100);
+	if (tf_json) {
+		json_member(key);
+		fputs(num, stdout);
+	} else if (fmt) {
+		printf(fmt, num);
 	}
 }
 

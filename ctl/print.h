@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 extern bool tf_json;		/* -j given */
+extern bool tf_pretty;		/* -p given: JSON indented */
 
 void tf_print_open_object(const char *key);	/* key NULL: array element / top */
 void tf_print_close_object(void);
@@ -20,6 +21,8 @@ void tf_print_u64(const char *key, const char *fmt, uint64_t v);
 void tf_print_s64(const char *key, const char *fmt, int64_t v);
 void tf_print_str(const char *key, const char *fmt, const char *s);
 void tf_print_bool(const char *key, const char *fmt, bool v);
+/* v / 100 as "12" or "12.50": text through fmt (a %s), JSON as a number. */
+void tf_print_hundredths(const char *key, const char *fmt, uint64_t v);
 /* Seconds with ms precision: text through fmt, JSON as a number. */
 void tf_print_secs(const char *key, const char *fmt, double v);
 /* Text only: literal text (newlines, separators). */

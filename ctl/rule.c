@@ -6,6 +6,7 @@
  * built here with -DTF_USERSPACE) before it is written, so a bad word is
  * named without touching the kernel; the kernel checks again.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,63 +90,171 @@ int tf_rule_command(const char *verb, int argc, char **argv)
 	return tf_proc_write("rules", line, len);
 }
 
-static bool rule_key_is_number(const char *key)
+/*
+ * One line of the rules file: "add ..." as tf_format_rule() printed it, and
+ * the counters' comment "# hits N acted M".  0, or -EINVAL with a message.
+ */
+int tf_rule_parse_listed(const char *line, struct tf_rule_listed *r)
 {
-	return !strcmp(key, "id") || !strcmp(key, "skip") || !strcmp(key, "count") ||
-	       !strcmp(key, "hits") || !strcmp(key, "acted");
-}
+	char copy[TF_LINE_MAX + 1], err[TF_ERR_MAX];
+	const char *s, *comment = NULL;
+	unsigned long long hits, acted;
+	struct tf_cmd cmd;
+	size_t len;
+	int n = 0;
 
-static void rule_print_pairs(char **w, int n)
-{
-	uint64_t v;
-	int i;
-
-	for (i = 0; i + 1 < n; i += 2) {
-		if (rule_key_is_number(w[i]) && tf_parse_u64(w[i + 1], UINT64_MAX, &v))
-			tf_print_u64(w[i], NULL, v);
-		else
-			tf_print_str(w[i], NULL, w[i + 1]);
+	/* The comment starts at the first word starting with '#'. */
+	for (s = line; *s; s++)
+		if (*s == '#' && (s == line || s[-1] == ' ' || s[-1] == '\t')) {
+			comment = s;
+			break;
+		}
+	/* The command is at most TF_LINE_MAX - 1 bytes, the comment comes on top. */
+	len = comment ? (size_t)(comment - line) : strlen(line);
+	if (len > TF_LINE_MAX ||
+	    (comment && (sscanf(comment, "# hits %llu acted %llu%n", &hits, &acted, &n) != 2 ||
+			 comment[n]))) {
+		tf_err("cannot read rule \"%.80s\"", line);
+		return -EINVAL;
 	}
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	if (tf_parse_line(copy, &cmd, err, sizeof(err)) || cmd.op != TF_OP_ADD) {
+		tf_err("cannot read rule \"%.80s\": %s", line,
+		       err[0] ? err : "not an \"add\" command");
+		return -EINVAL;
+	}
+	r->spec = cmd.rule;
+	r->counted = comment;
+	r->hits = comment ? hits : 0;
+	r->acted = comment ? acted : 0;
+	return 0;
 }
 
-/* JSON: one object for a rule line ("add ..." [# counters]), counters as numbers. */
-void tf_rule_print_json(char *line)
+/* "sport 80" or "sport 80-90"; JSON: 80 or {"min": 80, "max": 90}. */
+static void print_ports(const char *key, const struct tf_port_range *p)
 {
-	char *words[128], *hash, *s;
-	int n = 0, ncmd;
-
-	hash = strchr(line, '#');
-	for (s = strtok(line, " \t"); s && n < 128; s = strtok(NULL, " \t"))
-		words[n++] = s;
-	/* words up to the '#' word are the command */
-	for (ncmd = 0; ncmd < n && (!hash || words[ncmd] < hash); ncmd++)
-		;
-	if (ncmd == 0 || strcmp(words[0], "add"))
+	if (!p->set)
 		return;
-	tf_print_open_object(NULL);
-	rule_print_pairs(words + 1, ncmd - 1);
-	if (ncmd < n) {
-		int first = ncmd;
-
-		if (!strcmp(words[first], "#"))
-			first++;
-		else
-			words[first]++;	/* "#hits" */
-		rule_print_pairs(words + first, n - first);
+	tf_print_text(" %s ", key);
+	if (p->lo == p->hi) {
+		tf_print_u64(key, "%llu", p->lo);
+		return;
 	}
+	tf_print_open_object(key);
+	tf_print_u64("min", "%llu", p->lo);
+	tf_print_u64("max", "-%llu", p->hi);
 	tf_print_close_object();
 }
 
-/* JSON: one object per rule line. */
-static void rule_list_json(char *buf)
+/* "saddr 10.0.0.0/8", the prefix length only when not a host's. */
+static void print_prefix(const char *key, const struct tf_prefix *p)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	int af = p->family == TF_FAMILY_IPV4 ? AF_INET : AF_INET6;
+	size_t n;
+
+	if (!p->family)
+		return;
+	inet_ntop(af, p->addr, addr, INET6_ADDRSTRLEN);
+	n = strlen(addr);
+	if (p->plen != (af == AF_INET ? 32 : 128))
+		snprintf(addr + n, sizeof(addr) - n, "/%u", p->plen);
+	tf_print_text(" %s", key);
+	tf_print_str(key, " %s", addr);
+}
+
+static void print_payload(const struct tf_rule_spec *r)
+{
+	char hex[2 * TF_PAYLOAD_MAX + 1];
+	unsigned int i;
+
+	if (!r->payload_len)
+		return;
+	if (tf_payload_is_word(r)) {
+		memcpy(hex, r->payload, r->payload_len);
+		hex[r->payload_len] = '\0';
+		tf_print_str("payload", " payload %s", hex);
+		return;
+	}
+	for (i = 0; i < r->payload_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r->payload[i]);
+	tf_print_str("payload-hex", " payload-hex %s", hex);
+}
+
+/*
+ * One rule, text and JSON from the same calls: the text is the "add"
+ * command the kernel prints (replayable), the JSON an object with one
+ * member per keyword, numbers as numbers, the action's argument under the
+ * action's name ("delay": 100, "window": 0, "flags": "+R-S").
+ */
+void tf_rule_print(const struct tf_rule_listed *l)
+{
+	const struct tf_rule_spec *r = &l->spec;
+	char flags[24];
+
+	tf_print_open_object(NULL);
+	tf_print_text("add");
+	if (r->id)
+		tf_print_u64("id", " id %llu", r->id);
+	if (r->family)
+		tf_print_str("family", " family %s", tf_family_name(r->family));
+	if (r->dir)
+		tf_print_str("dir", " dir %s", tf_dir_name(r->dir));
+	print_ports("sport", &r->sport);
+	print_ports("dport", &r->dport);
+	print_ports("port", &r->port);
+	print_prefix("saddr", &r->saddr);
+	print_prefix("daddr", &r->daddr);
+	if (r->stages != TF_STAGE_ANY && tf_stage_name(r->stages))
+		tf_print_str("stage", " stage %s", tf_stage_name(r->stages));
+	if (r->cookie)
+		tf_print_bool("cookie", " cookie %s", r->cookie == TF_COOKIE_YES);
+	print_payload(r);
+	if (r->after_set)
+		tf_print_u64("after", " after %llu", r->after);
+	if (r->idle_set)
+		tf_print_u64("idle", " idle %llu", r->idle);
+	tf_print_str("action", " action %s", tf_action_name(r->action));
+	if (r->action == TF_ACT_WINDOW || r->action == TF_ACT_DELAY)
+		tf_print_u64(tf_action_name(r->action), " %llu", r->action_arg);
+	if (r->action == TF_ACT_FLAGS && tf_format_flags_arg(r->action_arg, flags, sizeof(flags)) > 0)
+		tf_print_str("flags", " %s", flags);
+	if (r->skip)
+		tf_print_u64("skip", " skip %llu", r->skip);
+	if (r->count)
+		tf_print_u64("count", " count %llu", r->count);
+	if (r->every)
+		tf_print_u64("every", " every %llu", r->every);
+	if (r->prob)
+		tf_print_hundredths("prob", " prob %s", r->prob);
+	if (r->seed_set)
+		tf_print_u64("seed", " seed %llu", r->seed);
+	if (l->counted) {
+		tf_print_u64("hits", " # hits %llu", l->hits);
+		tf_print_u64("acted", " acted %llu", l->acted);
+	}
+	tf_print_text("\n");
+	tf_print_close_object();
+}
+
+/* Prints each line of a rules file (@buf, changed); 0 or TF_EXIT_FAIL. */
+static int rule_print_all(char *buf)
 {
 	char *line, *save = NULL;
+	struct tf_rule_listed r;
+	int ret = 0;
 
 	tf_print_open_array(NULL);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		tf_rule_print_json(line);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (tf_rule_parse_listed(line, &r))
+			ret = TF_EXIT_FAIL;
+		else
+			tf_rule_print(&r);
+	}
 	tf_print_close_array();
 	tf_print_end();
+	return ret;
 }
 
 static int rule_list(int argc, char **argv)
@@ -159,12 +268,9 @@ static int rule_list(int argc, char **argv)
 	ret = tf_proc_read("rules", &buf, &len);
 	if (ret)
 		return ret;
-	if (tf_json)
-		rule_list_json(buf);
-	else
-		fwrite(buf, 1, len, stdout);
+	ret = rule_print_all(buf);
 	free(buf);
-	return 0;
+	return ret;
 }
 
 static int rule_restore(int argc, char **argv)

@@ -2,7 +2,8 @@
 /*
  * tcpfaultctl scenario list | NAME PORT [ARGS] | clear
  *
- * Presets for the incidents of ../shared/seeds/: most are a few rules,
+ * Presets for the incidents told in Documentation/scenarios.rst ("The
+ * incidents"; each preset names its own there): most are a few rules,
  * installed in one write (all or nothing) with ids from TF_ID_PRESET up,
  * after the presets already there, so that "scenario clear" can take them
  * all away again without touching the rules a user added by hand.  One,
@@ -38,7 +39,7 @@ struct tf_preset_arg {
 struct tf_preset {
 	const char	*name;
 	const char	*what;		/* one line: what the user sees */
-	const char	*incident;	/* seed file(s) and short name */
+	const char	*incident;	/* its section(s) of "The incidents" in scenarios.rst */
 	/* Templates: "ID" is the rule's id, "PORT" the port, var an argument. */
 	const char	*rules[TF_PRESET_RULES];
 	const char	*kill;		/* instead of rules: a "kill" line */
@@ -53,13 +54,13 @@ static const struct tf_preset tf_presets[] = {
 	{
 		.name = "syn-blackhole",
 		.what = "SYNs to PORT lost: connect() fails with ETIMEDOUT after 127 s (6.1) or 131 s (6.5 and later) at default sysctls",
-		.incident = "001/003 SYN blackhole",
+		.incident = "lost handshake packets, database failover",
 		.rules = { "add id ID dport PORT stage syn action drop" },
 	},
 	{
 		.name = "synack-loss",
 		.what = "SYN-ACKs from PORT lost: both ends retransmit, connect() times out",
-		.incident = "001 SYN-ACK loss",
+		.incident = "lost handshake packets",
 		.rules = { "add id ID sport PORT stage synack action drop" },
 	},
 	{
@@ -71,27 +72,27 @@ static const struct tf_preset tf_presets[] = {
 		 */
 		.name = "ack3-loss",
 		.what = "handshake ACKs to PORT lost: client ESTABLISHED, server SYN-RECV retransmitting SYN-ACKs (1, 2, 4, 8, 16 s), then forgets",
-		.incident = "001 third ACK loss",
+		.incident = "lost handshake packets",
 		.rules = { "add id ID dport PORT stage ack3 action drop" },
 		.note = note_ack3,
 	},
 	{
 		.name = "cookie-ack3-loss",
 		.what = "SYN-cookie handshake ACKs lost at the server (PORT): nothing accepted, client waits for a greeting",
-		.incident = "002 SYN-cookie third ACK loss",
+		.incident = "SYN-cookie storm",
 		.rules = { "add id ID dir in dport PORT stage ack3 cookie yes action drop" },
 		.note = note_cookie_ack3,
 	},
 	{
 		.name = "silent-listen",
 		.what = "data from PORT lost: handshake completes, the server's greeting never arrives, its stack retransmits",
-		.incident = "003 TCP up but no greeting",
+		.incident = "database failover",
 		.rules = { "add id ID sport PORT stage data action drop" },
 	},
 	{
 		.name = "blackhole",
 		.what = "everything of a flow on PORT lost both ways once established for MS ms (tcp_retries2: about 924.6 s)",
-		.incident = "003 established blackhole",
+		.incident = "database failover",
 		.rules = { "add id ID port PORT after MS action drop" },
 		.args = { { .word = "after", .var = "MS", .def = "0", .max = TF_AFTER_MAX } },
 	},
@@ -104,7 +105,7 @@ static const struct tf_preset tf_presets[] = {
 		 */
 		.name = "lb-idle-reset",
 		.what = "a flow on PORT silent for SECONDS s is reset on both ends at its next packet: a load balancer's idle timeout (install on the balancer or on either end)",
-		.incident = "003 LB idle timeout RST",
+		.incident = "database failover",
 		.rules = { "add id ID port PORT idle SECONDS action reset-both" },
 		.args = { { .var = "SECONDS", .min = 1, .max = TF_AFTER_MAX / 1000, .scale = 1000 } },
 	},
@@ -112,7 +113,7 @@ static const struct tf_preset tf_presets[] = {
 		/* Run in the server's namespace: "sport" is the server's port. */
 		.name = "server-restart",
 		.what = "now: every connection of server port PORT severed as by the server's exit (fin) or ss -K (rst)",
-		.incident = "000 server restart, CLOSE_WAIT pile-up",
+		.incident = "server restart under load",
 		.kill = "kill sport PORT how HOW",
 		.args = { { .var = "HOW", .def = "fin", .choices = { "fin", "rst" } } },
 	},
@@ -163,7 +164,7 @@ static int scenario_list(int argc, char **argv)
 		tf_print_open_object(NULL);
 		tf_print_str("name", "%-17s", p->name);
 		tf_print_str("args", " %-19s", synopsis);
-		tf_print_str("incident", " seed %s\n", p->incident);
+		tf_print_str("incident", " incident: %s\n", p->incident);
 		tf_print_str("description", "    %s\n", p->what);
 		tf_print_close_object();
 	}
@@ -363,10 +364,13 @@ static void preset_print(const struct tf_preset *p, uint64_t port, char *text)
 	tf_print_str("incident", NULL, p->incident);
 	tf_print_open_array("rules");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (tf_json)
-			tf_rule_print_json(line);
-		else
-			printf("rule %s\n", line);
+		struct tf_rule_listed r;
+
+		/* Checked before it was written: it parses. */
+		if (!tf_rule_parse_listed(line, &r)) {
+			tf_print_text("rule ");
+			tf_rule_print(&r);
+		}
 	}
 	tf_print_close_array();
 	tf_print_close_object();

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tcpfaultctl stats: "key value" lines; -j: one object, counters as numbers. */
+/*
+ * tcpfaultctl stats: the file's "key value" lines, text and JSON from the
+ * same calls; -j: one object, counters as numbers, "error" a string.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +21,6 @@ int do_stats(int argc, char **argv)
 	ret = tf_proc_read("stats", &buf, &len);
 	if (ret)
 		return ret;
-	if (!tf_json) {
-		fwrite(buf, 1, len, stdout);
-		free(buf);
-		return 0;
-	}
 	tf_print_open_object(NULL);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *val = strchr(line, ' ');
@@ -31,10 +29,11 @@ int do_stats(int argc, char **argv)
 		if (!val)
 			continue;
 		*val++ = '\0';
+		tf_print_text("%s ", line);
 		if (tf_parse_u64(val, UINT64_MAX, &v))
-			tf_print_u64(line, NULL, v);
+			tf_print_u64(line, "%llu\n", v);
 		else
-			tf_print_str(line, NULL, val);
+			tf_print_str(line, "%s\n", val);
 	}
 	tf_print_close_object();
 	tf_print_end();

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "tf_parse.h"
 
 /* Exit statuses: 0 ok, 1 failure (error, or a check out of its window), 2 usage. */
 #define TF_EXIT_OK	0
@@ -29,12 +30,21 @@ int tf_proc_write(const char *name, const char *buf, size_t len);
 int tf_netns_enter(const char *name);
 /* /proc/sys/net/ipv4/NAME of this namespace (TCPFAULT_SYSCTL_DIR); 0 or -errno. */
 int tf_sysctl_read(const char *name, int *out);
+/* The loaded module's MODULE_VERSION (TCPFAULT_MODULE_DIR); 0 or -errno (-ENOENT: not loaded). */
+int tf_module_version(char *buf, size_t size);
 
 /* rule.c, also for the presets (scenario.c). */
 int tf_rule_check_line(const char *line, unsigned int lineno);	/* 0 or exit status */
 /* Joins "VERB ARGS..." into one line, checks and writes it; 0 or exit status. */
 int tf_rule_command(const char *verb, int argc, char **argv);
-void tf_rule_print_json(char *line);	/* one "add ..." line as an object */
+/* A line of the rules file: the rule, and its counters if the line had them. */
+struct tf_rule_listed {
+	struct tf_rule_spec spec;
+	bool counted;
+	uint64_t hits, acted;
+};
+int tf_rule_parse_listed(const char *line, struct tf_rule_listed *r);	/* 0 or -EINVAL (said why) */
+void tf_rule_print(const struct tf_rule_listed *r);	/* text: the "add" line; JSON: an object */
 int tf_kill_count(uint64_t *killed);	/* the last kill's count, from stats */
 
 /* Events, parsed. */

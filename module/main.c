@@ -200,4 +200,4 @@ module_exit(tf_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("tcpfault developers");
 MODULE_DESCRIPTION("Make TCP fail on purpose: drop or change chosen packets per port and handshake stage");
-MODULE_VERSION("0.1");
+MODULE_VERSION(TF_VERSION);

@@ -720,6 +720,39 @@ const char *tf_dir_name(unsigned int dir)
 	return tf_name_of(tf_dir_names, ARRAY_SIZE(tf_dir_names), dir, "any");
 }
 
+const char *tf_family_name(unsigned int family)
+{
+	if (family <= TF_FAMILY_IPV6 && tf_family_names[family])
+		return tf_family_names[family];
+	return "any";
+}
+
+const char *tf_cookie_name(unsigned int cookie)
+{
+	if (cookie <= TF_COOKIE_NO && tf_cookie_names[cookie])
+		return tf_cookie_names[cookie];
+	return "any";
+}
+
+/* The stage a rule's mask names ("any" for all), NULL if none. */
+const char *tf_stage_name(unsigned int stages)
+{
+	return tf_name_of(tf_stage_names, ARRAY_SIZE(tf_stage_names), stages,
+			  NULL);
+}
+
+/* Whether "payload" can print the match as one word, else "payload-hex". */
+bool tf_payload_is_word(const struct tf_rule_spec *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->payload_len; i++)
+		if (r->payload[i] <= ' ' || r->payload[i] > '~' ||
+		    (!i && r->payload[i] == '#'))
+			return false;
+	return true;
+}
+
 /* Appends to @buf without overrunning it; *@off counts what was wanted. */
 static __printf(4, 5)
 void tf_put(char *buf, size_t len, size_t *off, const char *fmt, ...)
@@ -771,16 +804,11 @@ static void tf_put_prefix(char *buf, size_t len, size_t *off, const char *key,
 static void tf_put_payload(char *buf, size_t len, size_t *off,
 			   const struct tf_rule_spec *r)
 {
-	bool word = true;
 	unsigned int i;
 
 	if (!r->payload_len)
 		return;
-	for (i = 0; i < r->payload_len; i++)
-		if (r->payload[i] <= ' ' || r->payload[i] > '~' ||
-		    (!i && r->payload[i] == '#'))
-			word = false;
-	if (word) {
+	if (tf_payload_is_word(r)) {
 		tf_put(buf, len, off, " payload %.*s", (int)r->payload_len,
 		       (const char *)r->payload);
 		return;
@@ -794,6 +822,8 @@ static void tf_put_payload(char *buf, size_t len, size_t *off,
 static void tf_put_match(char *buf, size_t len, size_t *off,
 			 const struct tf_rule_spec *r)
 {
+	const char *stage;
+
 	if (r->family)
 		tf_put(buf, len, off, " family %s", tf_family_names[r->family]);
 	if (r->dir)
@@ -803,10 +833,9 @@ static void tf_put_match(char *buf, size_t len, size_t *off,
 	tf_put_ports(buf, len, off, "port", &r->port);
 	tf_put_prefix(buf, len, off, "saddr", &r->saddr);
 	tf_put_prefix(buf, len, off, "daddr", &r->daddr);
-	if (r->stages != TF_STAGE_ANY)
-		tf_put(buf, len, off, " stage %s",
-		       tf_name_of(tf_stage_names, ARRAY_SIZE(tf_stage_names),
-				  r->stages, "?"));
+	stage = tf_stage_name(r->stages);
+	if (r->stages != TF_STAGE_ANY && stage)
+		tf_put(buf, len, off, " stage %s", stage);
 	if (r->cookie)
 		tf_put(buf, len, off, " cookie %s", tf_cookie_names[r->cookie]);
 	tf_put_payload(buf, len, off, r);
@@ -845,7 +874,6 @@ static void tf_put_flags(char *buf, size_t len, size_t *off, u32 arg)
 	char letters[TF_FLAGS_LEN];
 	unsigned int sign;
 
-	tf_put(buf, len, off, " ");
 	for (sign = 0; sign < 2; sign++) {
 		u8 bits = sign ? arg >> 8 : arg;
 
@@ -854,6 +882,15 @@ static void tf_put_flags(char *buf, size_t len, size_t *off, u32 arg)
 		tf_format_flags(bits, letters);
 		tf_put(buf, len, off, "%c%s", sign ? '-' : '+', letters);
 	}
+}
+
+/* The argument of "action flags" as written: "+R-S". */
+int tf_format_flags_arg(u32 arg, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	tf_put_flags(buf, len, &off, arg);
+	return off < len ? (int)off : -ENOSPC;
 }
 
 int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
@@ -867,8 +904,10 @@ int tf_format_rule(const struct tf_rule_spec *r, char *buf, size_t len)
 	tf_put(buf, len, &off, " action %s", tf_action_name(r->action));
 	if (r->action == TF_ACT_WINDOW || r->action == TF_ACT_DELAY)
 		tf_put(buf, len, &off, " %u", r->action_arg);
-	if (r->action == TF_ACT_FLAGS)
+	if (r->action == TF_ACT_FLAGS) {
+		tf_put(buf, len, &off, " ");
 		tf_put_flags(buf, len, &off, r->action_arg);
+	}
 	if (r->skip)
 		tf_put(buf, len, &off, " skip %u", r->skip);
 	if (r->count)

@@ -140,6 +140,12 @@ const char *tf_dir_name(unsigned int dir);
 const char *tf_kill_how_name(unsigned int how);
 void tf_format_flags(u8 flags, char buf[TF_FLAGS_LEN]);
 int tf_flag_bit(char letter);
+/* The names the printer uses, for tcpfaultctl's own output (rule list -j). */
+const char *tf_family_name(unsigned int family);
+const char *tf_cookie_name(unsigned int cookie);
+const char *tf_stage_name(unsigned int stages);
+bool tf_payload_is_word(const struct tf_rule_spec *r);
+int tf_format_flags_arg(u32 arg, char *buf, size_t len);
 bool tf_prefix_match(const struct tf_prefix *p, const u8 *addr);
 
 #endif /* _TF_PARSE_H */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The incidents of the write-ups with a real MariaDB server and its real
+# The incidents (Documentation/scenarios.rst) with a real MariaDB server and its real
 # client (Debian's mariadbd and mariadb): each fault is set with its preset
 # (tcpfaultctl scenario NAME 3306), the client fails the way the write-up
 # says (its own error text), the module's events and the kernel's counters

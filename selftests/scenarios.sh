@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The presets of `tcpfaultctl scenario`, end to end: each one installed
-# with the tool, between real sockets, and the effect its incident (seeds
-# 001-003) describes checked from the applications' side and against the
+# with the tool, between real sockets, and the effect its incident (told
+# in Documentation/scenarios.rst, "The incidents") describes checked from the applications' side and against the
 # model. The matches themselves are handshake.sh's and stages.sh's.
 #
 #   cli                                   srv

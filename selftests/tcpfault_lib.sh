@@ -83,8 +83,8 @@ tf_require()
 	fi
 }
 
-# The module file for the running kernel: $TCPFAULT_KO, out/RELEASE/, or
-# the installed module.
+# The module file for the running kernel: $TCPFAULT_KO, out/RELEASE/, one
+# beside the suites, or the installed module.
 tf_module_path()
 {
 	local ko
@@ -424,9 +424,8 @@ tf_mariadb_sockets()
 	done <"/proc/$TF_MARIADB_PID/net/tcp"
 }
 
-# --- Scenarios (scenarios.sh): sockets, counters and events by name
-# Small queries the scenario suite makes of a namespace. (handshake.sh
-# has its own copies of the same queries.)
+# --- Scenarios (scenarios.sh, handshake.sh): sockets, counters and events by name
+# Small queries the scenario and handshake suites make of a namespace.
 
 # tf_sockets NS STATE PORT: how many sockets of local or remote port PORT
 # are in STATE (ss state names: syn-recv, established ...).
@@ -480,9 +479,9 @@ tf_idle_in()
 }
 # --- end of Scenarios
 
-# --- Server restart (seed 000)
+# --- Server restart (Documentation/scenarios.rst: server restart under load)
 # The pieces of restart.sh, also for the demo: a MariaDB client that
-# reconnects the way seed 000's sysbench build did, the CLOSE-WAIT sockets
+# reconnects the way that incident's sysbench build did, the CLOSE-WAIT sockets
 # it leaves, and Debian's sysbench against tf_mariadb_start's server.
 
 # tf_reconnect_in NS OUT ADDR [TF_RECONNECT_OPTS...]: tf_reconnect to

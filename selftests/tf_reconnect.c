@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tf_reconnect: a MySQL client under load that reconnects the way the
- * sysbench build of seed 000 did after its server restarted: a new
+ * sysbench build of Documentation/scenarios.rst's "server restart under
+ * load" incident did after its server restarted: a new
  * connection per attempt, the server's greeting never read (never
  * answered), the old socket never closed. Each attempt's socket therefore
  * keeps its local port: the server gives up on the silent client after its

@@ -41,13 +41,19 @@ expect_rc() {
 
 have_python() { command -v python3 >/dev/null 2>&1; }
 
+# expect_json CMD...: -j output that python3 -m json.tool takes; -j -p the
+# same document, indented.  Leaves the -j output in $TMP/out.
 expect_json() {
 	if ! have_python; then ok "# SKIP json: no python3"; return; fi
+	"$BIN" -j -p "$@" >"$TMP/pretty" 2>"$TMP/err"
 	"$BIN" -j "$@" >"$TMP/out" 2>"$TMP/err"
-	if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" 2>/dev/null; then
-		ok "valid JSON: -j $*"
+	if python3 -m json.tool "$TMP/out" >/dev/null 2>&1 &&
+	   python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == json.load(open(sys.argv[2]))' \
+		"$TMP/out" "$TMP/pretty" 2>/dev/null &&
+	   { [ "$(wc -l <"$TMP/out")" -eq 1 ] || [ "$(wc -l <"$TMP/pretty")" -gt 1 ]; }; then
+		ok "valid JSON, -p the same: -j $*"
 	else
-		not_ok "valid JSON: -j $* ($(head -c 300 "$TMP/out"))"
+		not_ok "valid JSON, -p the same: -j $* ($(head -c 300 "$TMP/out"))"
 	fi
 }
 
@@ -85,30 +91,162 @@ TCPFAULT_PROC_DIR=$TMP/none expect_err 'module not loaded' rule add dport 80 act
 expect_rc 2 rule add dprot 80 action drop
 expect_rc 0 model synack --kernel 6.1
 
+# --- usage: every model kind, every timeline option; model KIND -h
+"$BIN" -h >"$TMP/usage"
+for k in syn synack data fin keepalive probe; do
+	grep -q "^KIND := {.* $k[ }]" "$TMP/usage" && ok "usage: model $k" || not_ok "usage: model $k"
+	expect_rc 0 model $k -h
+	if head -n 1 "$TMP/out" | grep -q "^Usage: tcpfaultctl model $k "; then
+		ok "model $k -h: its usage"
+	else
+		not_ok "model $k -h: $(cat "$TMP/out")"
+	fi
+	# every NAME its usage lists is a setting of the model
+	for set in $(grep -o '[a-z_0-9]*=' "$TMP/out"); do
+		case $set in hz=) v=1000 ;; *) v=1 ;; esac
+		expect_rc 0 model $k --kernel 6.12 $set$v
+	done
+done
+for o in --flow --from-file --model --start --end -V -p; do
+	grep -q -- "$o " "$TMP/usage" && ok "usage: $o" || not_ok "usage: $o"
+done
+expect_err '"foo"' model foo -h
+expect_err '"extra"' model syn -h extra
+expect_rc 0 model -h
+grep -q 'KIND := { syn | synack | data | fin | keepalive | probe }' "$TMP/out" && ok "model -h: the kinds" || not_ok "model -h: $(cat "$TMP/out")"
+
+# --- -V: this tool's version and the loaded module's
+VERSION=$(cat "$HERE/../../VERSION")
+mkdir "$TMP/mod"
+TCPFAULT_MODULE_DIR=$TMP/none expect_rc 0 -V
+[ "$(cat "$TMP/out")" = "tcpfaultctl $VERSION
+tcpfault module not loaded" ] && [ ! -s "$TMP/err" ] && ok "-V: module not loaded" || not_ok "-V: not loaded ($(cat "$TMP/out" "$TMP/err"))"
+echo "$VERSION" >"$TMP/mod/version"
+TCPFAULT_MODULE_DIR=$TMP/mod expect_rc 0 -V
+[ "$(cat "$TMP/out")" = "tcpfaultctl $VERSION
+tcpfault module $VERSION" ] && [ ! -s "$TMP/err" ] && ok "-V: the same version" || not_ok "-V: the same ($(cat "$TMP/out" "$TMP/err"))"
+echo "$VERSION.99" >"$TMP/mod/version"
+TCPFAULT_MODULE_DIR=$TMP/mod expect_rc 0 -V
+grep -qx "tcpfault module $VERSION.99" "$TMP/out" && grep -q "warning: .* differ" "$TMP/err" \
+	&& ok "-V: a different module version, a warning" || not_ok "-V: differ ($(cat "$TMP/out" "$TMP/err"))"
+TCPFAULT_MODULE_DIR=$TMP/none expect_json -V
+if have_python; then
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"tcpfaultctl": sys.argv[2], "module": None}' "$TMP/out" "$VERSION" \
+		&& ok "-V JSON" || not_ok "-V JSON: $(cat "$TMP/out")"
+fi
+expect_err '"stats"' -V stats
+
 # --- output formats on canned files
-expect_rc 0 rule list
-cmp -s "$TMP/out" "$DATA/proc/rules" && ok "rule list prints the file" || not_ok "rule list prints the file"
+# The canned rules file holds every match keyword, action and limit, as the
+# kernel prints them: the text is printed from the parsed rules, the same.
+for f in rules stats events; do
+	if [ $f = rules ]; then expect_rc 0 rule list; else expect_rc 0 $f; fi
+	cmp -s "$TMP/out" "$DATA/proc/$f" && ok "$f: the text is the file's" || not_ok "$f: the text is the file's"
+done
 expect_json rule list
 if have_python; then
-	python3 - "$TMP/out" <<'PY' && ok "rule list JSON keys and numbers" || not_ok "rule list JSON keys and numbers"
+	python3 - "$TMP/out" <<'PY' && ok "rule list JSON: every field once, numbers as numbers" || not_ok "rule list JSON: $(cat "$TMP/out")"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r[0]["id"] == 1 and r[0]["dport"] == "8080" and r[0]["hits"] == 3 and r[0]["acted"] == 2, r
-assert r[0]["count"] == 2 and r[0]["action"] == "drop" and r[1]["action"] == "log", r
+want = [
+    {"id": 1, "family": "ipv4", "dir": "in", "dport": 8080, "stage": "syn", "action": "drop", "count": 2, "hits": 3, "acted": 2},
+    {"id": 2, "dport": 3306, "action": "log", "hits": 0, "acted": 0},
+    {"id": 3, "dport": 80, "action": "delay", "delay": 100, "skip": 1, "hits": 3, "acted": 2},
+    {"id": 4, "family": "ipv6", "dir": "in", "sport": {"min": 1000, "max": 2000}, "saddr": "fd00::/64",
+     "daddr": "fd00::2", "stage": "ack3", "cookie": False, "action": "window", "window": 0, "every": 3, "hits": 9, "acted": 3},
+    {"id": 5, "family": "ipv4", "dir": "fwd", "port": 443, "saddr": "10.0.0.0/8", "daddr": "10.1.2.3", "stage": "data",
+     "payload": "GET", "after": 1000, "idle": 900000, "action": "flags", "flags": "+R-S", "prob": 12.5, "seed": 7,
+     "hits": 40, "acted": 5},
+    {"id": 6, "dir": "in", "dport": 3306, "stage": "ack3", "cookie": True, "action": "reset", "hits": 1, "acted": 1},
+    {"id": 7, "dport": {"min": 0, "max": 65535}, "payload-hex": "00ff0a", "action": "reset-both", "prob": 50, "hits": 2, "acted": 1},
+    {"id": 8, "sport": 22, "stage": "rst", "action": "corrupt", "count": 4294967295, "every": 2, "prob": 0.01, "seed": 0,
+     "hits": 0, "acted": 0},
+    {"id": 9, "stage": "synack", "action": "log", "hits": 1, "acted": 1},
+    {"id": 10, "stage": "ack", "action": "log", "hits": 1, "acted": 1},
+    {"id": 11, "stage": "probe", "action": "flags", "flags": "-A", "hits": 0, "acted": 0},
+    {"id": 12, "stage": "fin", "action": "window", "window": 65535, "hits": 0, "acted": 0},
+    {"id": 2147483647, "payload": "a#b", "action": "delay", "delay": 600000, "hits": 9223372036854775807, "acted": 0},
+]
+for got, exp in zip(r, want):
+    assert got == exp, (got, exp)
+assert len(r) == len(want), r
+for o in r:
+    assert all(type(o[k]) is int for k in ("id", "hits", "acted")), o
 PY
 fi
+# every number, every string of the text in the JSON too, nothing more
+expect_rc 0 rule list
+if have_python; then
+	"$BIN" -j rule list >"$TMP/json"
+	python3 - "$TMP/out" "$TMP/json" <<'PY' && ok "rule list: text and JSON hold the same words" || not_ok "rule list: text and JSON differ"
+import json, sys
+text = open(sys.argv[1]).read().splitlines()
+for line, o in zip(text, json.load(open(sys.argv[2]))):
+    words = line.replace(" # ", " ").split()[1:]
+    vals = []
+    for k, v in o.items():
+        if k in ("delay", "window", "flags"):
+            vals += [str(v)]
+        elif isinstance(v, dict):
+            vals += [k, "%d-%d" % (v["min"], v["max"])]
+        elif isinstance(v, bool):
+            vals += [k, "yes" if v else "no"]
+        elif k == "prob":
+            vals += [k, ("%.2f" % v) if v != int(v) else str(int(v))]
+        else:
+            vals += [k, str(v)]
+    assert words == vals, (words, vals)
+PY
+fi
+# the widest rule, its counters pushing the line past TF_LINE_MAX
+hex=$(i=0; while [ $i -lt 64 ]; do printf '%02x' $i; i=$((i + 1)); done)
+echo "add id 2147483647 family ipv6 dir in sport 10000-20000 dport 10000-20000 port 10000-20000 saddr 2001:db8:1111:2222:3333:4444:5555:6666 daddr 2001:db8:1111:2222:3333:4444:5555:7777 stage synack payload-hex $hex after 2147483647 idle 2147483647 action flags +SFRPAUEC skip 4294967295 count 4294967295 every 4294967295 prob 99.99 seed 4294967295 # hits 9223372036854775807 acted 9223372036854775807" >"$TMP/rules"
+TCPFAULT_PROC_DIR=$TMP expect_rc 0 rule list
+cmp -s "$TMP/out" "$TMP/rules" && ok "rule list: the widest rule with wide counters ($(wc -c <"$TMP/rules") bytes)" \
+	|| not_ok "rule list: the widest rule ($(cat "$TMP/err"))"
+TCPFAULT_PROC_DIR=$TMP expect_json rule list
+if have_python; then
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["payload-hex"] == sys.argv[2] and r["prob"] == 99.99 and r["acted"] == 2**63 - 1 and r["flags"] == "+SFRPAUEC", r' "$TMP/out" "$hex" \
+		&& ok "rule list JSON: the widest rule" || not_ok "rule list JSON: the widest rule: $(cat "$TMP/out")"
+fi
+printf 'add id 1 dport 80 action drop # hits 1 acted 1\nadd id 2 dprot 81 action drop\nadd id 3 dport 82 action log # hits x\n' >"$TMP/rules"
+TCPFAULT_PROC_DIR=$TMP expect_rc 1 rule list
+grep -qx 'add id 1 dport 80 action drop # hits 1 acted 1' "$TMP/out" && grep -q 'cannot read rule "add id 2 dprot' "$TMP/err" &&
+	grep -q 'cannot read rule "add id 3' "$TMP/err" \
+	&& ok "rule list: a line it cannot read is told, the others printed" || not_ok "rule list: bad line ($(cat "$TMP/err"))"
 expect_json stats
 if have_python; then
-	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["seen"]==120 and s["error"].startswith("line 1")' "$TMP/out" \
-		&& ok "stats JSON" || not_ok "stats JSON"
+	python3 - "$TMP/out" <<'PY' && ok "stats JSON" || not_ok "stats JSON: $(cat "$TMP/out")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["seen"] == 120 and s["events_held"] == 7 and s["delay_overflow"] == 0, s
+assert s["error"] == 'line 1: invalid value "70000" for "dport"' and len(s) == 20, s
+assert all(type(v) is int for k, v in s.items() if k != "error"), s
+PY
 fi
 expect_json events
 if have_python; then
-	python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert len(e)==7 and e[0]["ts"]==1000000000000 and e[0]["flags"]=="S" and e[0]["src"]=="10.0.0.1:40112"' "$TMP/out" \
-		&& ok "events JSON" || not_ok "events JSON"
+	python3 - "$TMP/out" <<'PY' && ok "events JSON" || not_ok "events JSON: $(cat "$TMP/out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert len(e) == 7 and e[1] == {"ts": 1001021000000, "rule": 1, "dir": "in", "flow": 7, "src": "10.0.0.1:40112",
+    "dst": "10.0.0.2:3306", "flags": "S", "seq": 12345, "ack": 0, "len": 0, "verdict": "drop"}, e
+PY
 fi
-expect_json model syn --kernel 6.12
+{ head -n 2 "$DATA/proc/events"; echo 'ts 5 rule 1 what'; tail -n 1 "$DATA/proc/events"; } >"$TMP/events"
+TCPFAULT_PROC_DIR=$TMP expect_rc 1 events
+[ "$(wc -l <"$TMP/out")" -eq 3 ] && grep -q 'cannot read event "ts 5 rule 1 what"' "$TMP/err" \
+	&& ok "events: a line it cannot read is told, the others printed" || not_ok "events: bad line ($(cat "$TMP/err"))"
+if have_python && command -v timeout >/dev/null; then
+	TCPFAULT_PROC_DIR=$DATA/proc timeout -s TERM 1 "$BIN" -j events --follow >"$TMP/out" 2>"$TMP/err"
+	python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; assert len(l) == 7 and l[6]["ts"] == 1064349000000, l' "$TMP/out" \
+		&& ok "events --follow -j: one JSON object per line" || not_ok "events --follow -j: $(head -c 300 "$TMP/out")"
+fi
 expect_json timeline --model syn --kernel 6.1
+expect_json timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.1
+for k in syn synack data fin keepalive probe; do
+	expect_json model $k --kernel 6.12
+done
 
 # --- writes, into a scratch directory standing in for /proc/net/tcpfault
 mkdir "$TMP/proc"; : >"$TMP/proc/rules"; : >"$TMP/proc/events"; : >"$TMP/proc/stats"
@@ -168,8 +306,14 @@ preset lb-idle-reset 'port 443 idle 900000 action reset-both' 443 900
 preset lb-idle-reset 'port 1 idle 2147483000 action reset-both' 1 2147483
 expect_rc 0 scenario list
 for p in syn-blackhole synack-loss ack3-loss cookie-ack3-loss silent-listen blackhole lb-idle-reset server-restart; do
-	grep -q "^$p .*seed 00" "$TMP/out" && ok "scenario list: $p and its seed" || not_ok "scenario list: $p"
+	grep -q "^$p .* incident: [a-zA-Z]" "$TMP/out" && ok "scenario list: $p and its incident" || not_ok "scenario list: $p"
 done
+# every incident named is told in Documentation/scenarios.rst ("The incidents")
+doc=$HERE/../../Documentation/scenarios.rst
+sed -n 's/.* incident: //p' "$TMP/out" | tr ',' '\n' | sed 's/^ *//' | sort -u >"$TMP/incidents"
+missing=$(while read -r i; do grep -qix ".. _$i:" "$doc" || echo "$i"; done <"$TMP/incidents")
+[ "$(wc -l <"$TMP/incidents")" -eq 4 ] && [ -z "$missing" ] && ok "scenario list: the 4 incidents are sections of scenarios.rst" \
+	|| not_ok "scenario list: incidents ($(tr '\n' ';' <"$TMP/incidents") missing: $missing)"
 grep -q 'blackhole  *PORT \[ after MS \]' "$TMP/out" && ok "scenario list: arguments" || not_ok "scenario list: arguments"
 grep -q 'lb-idle-reset  *PORT SECONDS ' "$TMP/out" && grep -q 'server-restart  *PORT \[ fin | rst \]' "$TMP/out" \
 	&& ok "scenario list: SECONDS, a choice" || not_ok "scenario list: SECONDS, a choice"
@@ -196,7 +340,7 @@ if have_python; then
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r == {"scenario": "server-restart", "port": 3306, "incident": r["incident"],
-             "command": "kill sport 3306 how fin", "killed": 5} and r["incident"].startswith("000"), r
+             "command": "kill sport 3306 how fin", "killed": 5} and r["incident"] == "server restart under load", r
 PY
 fi
 : >"$TMP/sc/stats"
@@ -235,6 +379,8 @@ sc 'add id 1 dport 80 action drop # hits 0 acted 0
 sc_expect "scenario clear: nothing to remove, nothing written" 0 'removed 0 preset rules' ''
 sc "$table" -j scenario clear
 [ "$(cat "$TMP/out")" = '{"removed":2}' ] && ok "scenario clear -j" || not_ok "scenario clear -j: $(cat "$TMP/out")"
+printf '%s' "$table" >"$TMP/sc/rules"
+TCPFAULT_PROC_DIR=$TMP/sc expect_json scenario clear
 
 # JSON
 sc "$table" -j scenario blackhole 3306 after 1000
@@ -242,8 +388,18 @@ if have_python; then
 	python3 - "$TMP/out" <<'PY' && ok "scenario -j: object with its rules" || not_ok "scenario -j: $(cat "$TMP/out")"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["scenario"] == "blackhole" and r["port"] == 3306 and r["incident"].startswith("003"), r
-assert r["rules"] == [{"id": 1000000008, "port": "3306", "after": "1000", "action": "drop"}], r
+assert r["scenario"] == "blackhole" and r["port"] == 3306 and r["incident"] == "database failover", r
+assert r["rules"] == [{"id": 1000000008, "port": 3306, "after": 1000, "action": "drop"}], r
+PY
+fi
+sc '' -j -p scenario cookie-ack3-loss 3306
+if have_python; then
+	python3 - "$TMP/out" <<'PY' && ok "scenario -j -p: indented, every rule field" || not_ok "scenario -j -p: $(cat "$TMP/out")"
+import json, sys
+text = open(sys.argv[1]).read()
+r = json.loads(text)
+assert r["rules"] == [{"id": 1000000000, "dir": "in", "dport": 3306, "stage": "ack3", "cookie": True, "action": "drop"}], r
+assert '\n    "rules": [\n        {\n            "id": 1000000000,\n' in text, text
 PY
 fi
 expect_json scenario list

@@ -3,7 +3,9 @@
 #
 # The tcpfault:tcpfault_event tracepoint carries what the event log does:
 # one trace line per event, same rule, flow, direction, addresses, flags,
-# sequence numbers and verdict.
+# sequence numbers and verdict, every action by its name, also as decoded
+# by trace-cmd from the format alone (TRACE_DEFINE_ENUM); and scalar
+# sport, dport, family and netns to filter on.
 #
 #   cli                                   srv
 #   +----------------------+  veth  +----------------------+
@@ -16,6 +18,8 @@ source ./tcpfault_lib.sh
 
 ALL_TESTS="
 	test_trace_matches_events
+	test_trace_names_actions
+	test_trace_filter_scalars
 "
 
 TRACEFS=/sys/kernel/tracing
@@ -31,15 +35,23 @@ setup()
 cleanup()
 {
 	[ -w "$EVENT/enable" ] && echo 0 > "$EVENT/enable"
+	[ -w "$EVENT/filter" ] && echo 0 > "$EVENT/filter"
 	cleanup_all_ns
+	[ -z "${TF_TMP:-}" ] || rm -rf "$TF_TMP"
 }
 
 # The events file's line, rewritten the way the tracepoint prints it.
 events_as_trace()
 {
 	ip netns exec "$srv" cat /proc/net/tcpfault/events |
-		awk '{ printf "ts=%s rule=%s dir=%s flow=%s src=%s dst=%s flags=%s seq=%s ack=%s len=%s verdict=%s\n",
-			$2, $4, $6, $8, $10, $12, $14, $16, $18, $20, $22 }'
+		awk -v ns="$(srv_netns)" '{ printf "ts=%s rule=%s dir=%s flow=%s src=%s dst=%s flags=%s seq=%s ack=%s len=%s verdict=%s netns=%s\n",
+			$2, $4, $6, $8, $10, $12, $14, $16, $18, $20, $22, ns }'
+}
+
+# The inode of srv's network namespace, as the tracepoint's netns.
+srv_netns()
+{
+	stat -L -c %i "/run/netns/$srv"
 }
 
 test_trace_matches_events()
@@ -65,7 +77,76 @@ test_trace_matches_events()
 	fi
 }
 
+# One event of each action that changes the packet: reset, delay and
+# flags, each named in the trace line and in trace-cmd's report.
+test_trace_names_actions()
+{
+	local ok=1 out trace report v
+
+	tf_reset "$srv"
+	echo > "$TRACEFS/trace"
+	echo 1 > "$EVENT/enable"
+	tcpfaultctl -n "$srv" rule add id 1 dir in dport $((TF_PORT + 3)) stage data count 1 action delay 10 &&
+	tcpfaultctl -n "$srv" rule add id 2 dir out sport $((TF_PORT + 3)) stage data count 1 action flags +C &&
+	tcpfaultctl -n "$srv" rule add id 3 dir in dport $((TF_PORT + 2)) stage syn action reset || ok=0
+	tf_listen_in "$srv" 10.0.1.2 $((TF_PORT + 3)) --echo || ok=0
+	out=$(ip netns exec "$cli" tf_connect --timeout 30 --send hi 10.0.1.2 $((TF_PORT + 3)) 2>&1)
+	echo "$out" | tf_diag
+	[ "$(tf_field "$(grep start_ns <<<"$out")" errno)" = 0 ] || ok=0
+	out=$(ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 $((TF_PORT + 2)) 2>&1)
+	echo "$out" | tf_diag
+	[ "$(tf_field "$(grep start_ns <<<"$out")" errno)" = ECONNREFUSED ] || ok=0
+	slowwait 30 test "$(tf_count_events "$srv")" -ge 3 || ok=0
+	ip netns exec "$srv" grep delay_ /proc/net/tcpfault/stats | tr '\n' ' ' | tf_diag
+	echo 0 > "$EVENT/enable"
+	trace=$(sed -n 's/.*tcpfault_event: //p' "$TRACEFS/trace")
+	echo "$trace" | tf_diag
+	if command -v trace-cmd >/dev/null; then
+		trace-cmd extract -o "$TF_TMP/trace.dat" >/dev/null 2>&1 || ok=0
+		report=$(trace-cmd report -i "$TF_TMP/trace.dat" 2>&1 | grep tcpfault_event)
+		echo "$report" | sed 's/^ *//' | tf_diag
+	else
+		echo "# trace-cmd not found: its report is not checked (apt-get install trace-cmd)"
+		report=$trace
+	fi
+	for v in delay flags reset; do
+		grep -q "verdict=$v " <<<"$trace" || ok=0
+		grep -q "verdict=$v " <<<"$report" || ok=0
+	done
+	# Nothing left undecoded: no bare verdict numbers.
+	grep -qE 'verdict=(0x)?[0-9]' <<<"$trace$report" && ok=0
+	grep -q "flags=PAC " <<<"$report" || ok=0
+	tf_reset "$srv"
+	tf_result $ok "reset, delay and flags events carry their names, in tracefs and in trace-cmd report"
+}
+
+# A filter on the scalar fields keeps only the packets it names.
+test_trace_filter_scalars()
+{
+	local ok=1 trace n
+
+	tf_reset "$srv"
+	echo > "$TRACEFS/trace"
+	echo "dport == $TF_PORT && family == 2 && netns == $(srv_netns)" > "$EVENT/filter" || ok=0
+	echo 1 > "$EVENT/enable"
+	tcpfaultctl -n "$srv" rule add dir in stage syn action log || ok=0
+	tf_listen_in "$srv" 10.0.1.2 $((TF_PORT + 1)) || ok=0
+	ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 "$TF_PORT" >/dev/null 2>&1 || ok=0
+	ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 $((TF_PORT + 1)) >/dev/null 2>&1 || ok=0
+	echo 0 > "$EVENT/enable"
+	echo 0 > "$EVENT/filter"
+	trace=$(sed -n 's/.*tcpfault_event: //p' "$TRACEFS/trace")
+	n=$(grep -c . <<<"$trace")
+	echo "$trace" | tf_diag
+	echo "# events logged $(tf_count_events "$srv"), traced through the filter $n"
+	[ "$(tf_count_events "$srv")" = 2 ] || ok=0
+	[ "$n" = 1 ] && grep -q ":$TF_PORT " <<<"$trace" || ok=0
+	tf_reset "$srv"
+	tf_result $ok "filter on dport, family and netns: only the SYN to port $TF_PORT is traced"
+}
+
 tf_require
+TF_TMP=$(mktemp -d)
 if [ ! -d "$TRACEFS/events" ]; then
 	mount -t tracefs nodev "$TRACEFS" 2>/dev/null
 fi

@@ -20,6 +20,7 @@ source ./tcpfault_lib.sh
 
 ALL_TESTS="
 	test_in_device_gone
+	test_out_device_gone
 	test_fwd_device_gone
 	test_out_route_address_socket
 	test_in_flush
@@ -125,6 +126,27 @@ test_in_device_gone()
 	clean || ok=0
 	cleanup_all_ns
 	tf_result $ok "dir in: a held packet whose input device is deleted is dropped, and the device freed"
+}
+
+# Held at cli's output; the device it goes out by is deleted: dropped.
+test_out_device_gone()
+{
+	local ok=1
+
+	topo || ok=0
+	tcpfaultctl -n "$cli" rule add dir out dport "$TF_PORT" stage data action delay $HOLD || ok=0
+	send_bg "$TF_TMP/outdev"
+	slowwait 30 held_is "$cli" 1 || ok=0
+	ip -n "$cli" link del tf0 || ok=0
+	slowwait 30 held_is "$cli" 0 || ok=0
+	[ "$(tf_stat "$cli" delay_dropped)" -ge 1 ] || ok=0
+	counted "$cli" || ok=0
+	kill "$SEND_PID" 2>/dev/null
+	wait "$SEND_PID" 2>/dev/null
+	tf_nap 15
+	clean || ok=0
+	cleanup_all_ns
+	tf_result $ok "dir out: a held packet whose output device is deleted is dropped, and the device freed"
 }
 
 # Held at the router; its output device is deleted: dropped.

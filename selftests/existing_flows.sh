@@ -54,6 +54,11 @@ live()
 		"( sport = :$TF_PORT or dport = :$TF_PORT )" | wc -l
 }
 
+none_live()
+{
+	[ "$(live "$1")" = 0 ]
+}
+
 # quiet_client FAMILY OUT WAIT: in the background, a client that connects,
 # has "a" echoed, writes OUT.ready, stays silent WAIT seconds, then sends
 # "b" and reports whether an answer came.  Its pid is in QUIET_PID.
@@ -86,7 +91,7 @@ idle_case()
 		     "events: $(tf_nsx "$ns" cat /proc/net/tcpfault/events | awk '{ print $6 "/" $14 "/" $22 }' | tr '\n' ' ')"
 		grep -q "got a" <<<"$out" && grep -q "read failed" <<<"$out" || ok=0
 		[ "$(tf_count_events "$ns" 'verdict reset-both')" = 1 ] || ok=0
-		slowwait 20 test "$(live "$srv")" = 0 || ok=0
+		slowwait 20 none_live "$srv" || ok=0
 		tcpfaultctl -n "$ns" scenario clear >/dev/null
 	done
 	return $((1 - ok))

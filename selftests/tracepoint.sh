@@ -77,6 +77,11 @@ test_trace_matches_events()
 	fi
 }
 
+events_at_least()
+{
+	[ "$(tf_count_events "$1")" -ge "$2" ]
+}
+
 # One event of each action that changes the packet: reset, delay and
 # flags, each named in the trace line and in trace-cmd's report.
 test_trace_names_actions()
@@ -96,7 +101,7 @@ test_trace_names_actions()
 	out=$(ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 $((TF_PORT + 2)) 2>&1)
 	echo "$out" | tf_diag
 	[ "$(tf_field "$(grep start_ns <<<"$out")" errno)" = ECONNREFUSED ] || ok=0
-	slowwait 30 test "$(tf_count_events "$srv")" -ge 3 || ok=0
+	slowwait 30 events_at_least "$srv" 3 || ok=0
 	ip netns exec "$srv" grep delay_ /proc/net/tcpfault/stats | tr '\n' ' ' | tf_diag
 	echo 0 > "$EVENT/enable"
 	trace=$(sed -n 's/.*tcpfault_event: //p' "$TRACEFS/trace")

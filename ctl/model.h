@@ -14,7 +14,10 @@
  *                           chosen by the delta, the expiry rounded up to the
  *                           next multiple of the level's granularity, so a
  *                           timer armed for D jiffies fires D + [1, gran(D)]
- *                           jiffies after the jiffy it was armed in.
+ *                           jiffies after the jiffy it was armed in; LVL_DEPTH
+ *                           is 9 at HZ > 100, 8 at HZ 100, and a D at or past
+ *                           WHEEL_TIMEOUT_CUTOFF = LVL_START(LVL_DEPTH) is cut
+ *                           to WHEEL_TIMEOUT_MAX (the timer fires EARLY).
  *
  * Plain C, no I/O: the suites and tcpfaultctl share it, host tests check it.
  * Times are nanoseconds, timer lengths jiffies.
@@ -39,7 +42,7 @@ enum tf_model_kind {
 
 struct tf_model_params {
 	int kver_major, kver_minor;	/* kernel release, e.g. 6 12 */
-	unsigned int hz;		/* CONFIG_HZ: 250 on Debian */
+	unsigned int hz;		/* CONFIG_HZ: 100, 250 (Debian), 300 or 1000 */
 	int syn_retries;		/* net.ipv4.tcp_syn_retries */
 	int syn_linear_timeouts;	/* net.ipv4.tcp_syn_linear_timeouts (>= 6.5) */
 	int syncnt;			/* TCP_SYNCNT, 0 or UNSET = not set */
@@ -120,13 +123,41 @@ int tf_model_probe(struct tf_model *m);
 void tf_model_keepalive_params_init(struct tf_model_params *p);
 int tf_model_keepalive_param_set(struct tf_model_params *p, const char *name, const char *value);
 int tf_model_data_param_set(struct tf_model_params *p, const char *name, const char *value);
-/* tcp_model_timeout(boundary, rto_base jiffies), ms. */
-uint64_t tf_model_timeout_base_ms(unsigned int boundary, uint64_t rto_base, unsigned int hz);
+/* tcp_model_timeout(boundary, rto_base, TCP_RTO_MAX), jiffies in, ms out. */
+uint64_t tf_model_timeout_base_ms(unsigned int boundary, uint64_t rto_base,
+				  uint64_t rto_max, unsigned int hz);
 
 /* Timer-wheel granularity, in jiffies, of a timer armed for d jiffies. */
-uint32_t tf_wheel_gran(uint32_t d);
-/* Kernel's tcp_model_timeout() for SYN_SENT (rto_base = TCP_TIMEOUT_INIT), ms. */
-uint64_t tf_model_timeout_ms(unsigned int boundary, unsigned int hz);
+uint32_t tf_wheel_gran(uint64_t d, unsigned int hz);
+/*
+ * When a timer armed for d jiffies fires: *lo..*hi jiffies after the jiffy
+ * it was armed in (d + [1, gran(d)], or WHEEL_TIMEOUT_MAX + [1, gran] when
+ * d reaches WHEEL_TIMEOUT_CUTOFF).
+ */
+void tf_wheel_fire(uint64_t d, unsigned int hz, uint64_t *lo, uint64_t *hi);
+/*
+ * Fills s's timer (dmin..dmax jiffies) and gap window [lo - 1, hi + 1]
+ * jiffies; *fire_lo..*fire_hi: when it fires, jiffies after arming.
+ */
+void tf_model_step_timer(struct tf_model_step *s, uint64_t dmin, uint64_t dmax,
+			 unsigned int hz, int64_t *fire_lo, int64_t *fire_hi);
+
+/* msecs_to_jiffies(), usecs_to_jiffies(): round up, as the kernel's do. */
+static inline uint64_t tf_ms2j(uint64_t ms, unsigned int hz)
+{
+	return (ms * hz + 999) / 1000;
+}
+
+static inline uint64_t tf_us2j(uint64_t us, unsigned int hz)
+{
+	return (us * hz + 999999) / 1000000;
+}
+
+/* Jiffies to ns, exact at any HZ (3333333.3 ns at 300). */
+static inline int64_t tf_j2ns(int64_t j, unsigned int hz)
+{
+	return j / (int64_t)hz * 1000000000LL + j % (int64_t)hz * 1000000000LL / (int64_t)hz;
+}
 
 const char *tf_model_kind_name(enum tf_model_kind kind);
 int tf_model_kind_parse(const char *name, enum tf_model_kind *kind);

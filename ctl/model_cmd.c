@@ -171,7 +171,6 @@ static void model_print_keepalive_end(const struct tf_model *m)
 static void model_print(const struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const int64_t jiffy_ns = 1000000000LL / p->hz;
 	unsigned int i;
 
 	tf_print_open_object(NULL);
@@ -225,10 +224,10 @@ static void model_print(const struct tf_model *m)
 		char timer[32], window[48];
 
 		if (s->timer_min == s->timer_max)
-			snprintf(timer, sizeof(timer), "%.3f", secs(s->timer_min * jiffy_ns));
+			snprintf(timer, sizeof(timer), "%.3f", secs(tf_j2ns(s->timer_min, p->hz)));
 		else
-			snprintf(timer, sizeof(timer), "%.3f-%.3f", secs(s->timer_min * jiffy_ns),
-				 secs(s->timer_max * jiffy_ns));
+			snprintf(timer, sizeof(timer), "%.3f-%.3f", secs(tf_j2ns(s->timer_min, p->hz)),
+				 secs(tf_j2ns(s->timer_max, p->hz)));
 		snprintf(window, sizeof(window), "[%.3f, %.3f]", secs(s->win_lo_ns),
 			 secs(s->win_hi_ns));
 		tf_print_open_object(NULL);

@@ -48,10 +48,9 @@
 int tf_model_synack(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
 	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
 	const uint64_t timeout = p->hz;			/* TCP_TIMEOUT_INIT */
-	int64_t fmin = 0, fmax = 0, jnom = 0;
+	int64_t fmin = 0, fmax = 0, jnom = 0, flo, fhi;
 	unsigned int k, max;
 
 	if (p->synack_retries < 0)
@@ -73,21 +72,18 @@ int tf_model_synack(struct tf_model *m)
 
 		if (d > rto_max)
 			d = rto_max;
-		s->nominal_ns = jnom * jiffy_ns;
-		s->timer_min = s->timer_max = d;
-		s->gran = tf_wheel_gran(d);
-		s->win_lo_ns = d * jiffy_ns;
-		s->win_hi_ns = (d + s->gran + 1) * jiffy_ns;
+		s->nominal_ns = tf_j2ns(jnom, p->hz);
 		s->fire = k < max ? TF_FIRE_RETRANSMIT : TF_FIRE_GIVEUP;
 		/* calc_index(): fires 1..gran jiffies after jiffies + d */
-		fmin += d + 1;
-		fmax += d + s->gran;
+		tf_model_step_timer(s, d, d, p->hz, &flo, &fhi);
+		fmin += flo;
+		fmax += fhi;
 		jnom += d;
 	}
 	m->nsteps = max + 1;
 	/* the request is dropped at the last expiry, counted from the first SYN-ACK */
-	m->giveup_lo_ns = (fmin - 1) * jiffy_ns;
-	m->giveup_hi_ns = (fmax + 1) * jiffy_ns;
+	m->giveup_lo_ns = tf_j2ns(fmin - 1, p->hz);
+	m->giveup_hi_ns = tf_j2ns(fmax + 1, p->hz);
 	m->err = 0;	/* the server drops the request silently */
 	return 0;
 }

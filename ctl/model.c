@@ -94,7 +94,7 @@ static unsigned int ilog2_u(uint64_t v)
 	return r;
 }
 
-/* tcp_timer.c tcp_model_timeout(); rto_max is TCP_RTO_MAX. */
+/* tcp_timer.c tcp_model_timeout(); rto_max is tcp_rto_max(sk) from 6.15. */
 uint64_t tf_model_timeout_base_ms(unsigned int boundary, uint64_t rto_base,
 				  uint64_t rto_max, unsigned int hz)
 {
@@ -158,9 +158,70 @@ static int parse_release(const char *s, int *major, int *minor)
 	return 0;
 }
 
+bool tf_model_kver_ge(const struct tf_model_params *p, int major, int minor)
+{
+	return p->kver_major > major || (p->kver_major == major && p->kver_minor >= minor);
+}
+
 bool tf_model_has_linear(const struct tf_model_params *p)
 {
-	return p->kver_major > 6 || (p->kver_major == 6 && p->kver_minor >= 5);
+	return tf_model_kver_ge(p, 6, 5);
+}
+
+bool tf_model_kver_unmodelled(const struct tf_model_params *p)
+{
+	return tf_model_kver_ge(p, TF_MODEL_NEWEST_MAJOR, TF_MODEL_NEWEST_MINOR + 1);
+}
+
+/* Settings that only some releases have: name, first release. */
+static const struct {
+	const char *name;
+	int major, minor;
+	const char *since;
+} param_since[] = {
+	{ "tcp_syn_linear_timeouts",	6, 5,  "6.5" },
+	{ "tcp_rto_min_us",		6, 11, "6.11" },
+	{ "tcp_rto_max_ms",		6, 15, "6.15" },
+	{ "rto_max_ms",			6, 15, "6.15" },
+	{ "rto_min_us",			6, 15, "6.15" },
+};
+
+/* 0 if p's release has the setting (or it is not release dependent). */
+static int param_on_kernel(const struct tf_model_params *p, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(param_since) / sizeof(param_since[0]); i++)
+		if (!strcmp(name, param_since[i].name))
+			return tf_model_kver_ge(p, param_since[i].major,
+						param_since[i].minor) ? 0 : -EINVAL;
+	return 0;
+}
+
+const char *tf_model_param_since(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(param_since) / sizeof(param_since[0]); i++)
+		if (!strcmp(name, param_since[i].name))
+			return param_since[i].since;
+	return NULL;
+}
+
+uint64_t tf_model_rto_max(const struct tf_model_params *p)
+{
+	if (!tf_model_kver_ge(p, 6, 15))
+		return 120ull * p->hz;				/* TCP_RTO_MAX */
+	/* tcp_init_sock(): msecs_to_jiffies(tcp_rto_max_ms); TCP_RTO_MAX_MS */
+	return tf_ms2j(p->rto_max_ms > 0 ? p->rto_max_ms : p->rto_max_sysctl_ms, p->hz);
+}
+
+uint64_t tf_model_rto_min(const struct tf_model_params *p)
+{
+	if (!tf_model_kver_ge(p, 6, 11))
+		return p->hz / 5;				/* TCP_RTO_MIN */
+	/* tcp_init_sock(): usecs_to_jiffies(tcp_rto_min_us); TCP_RTO_MIN_US */
+	return tf_us2j(p->rto_min_us > 0 ? p->rto_min_us : p->rto_min_sysctl_us, p->hz);
 }
 
 int tf_model_params_init(struct tf_model_params *p, const char *release)
@@ -174,6 +235,10 @@ int tf_model_params_init(struct tf_model_params *p, const char *release)
 	p->syncnt = TF_MODEL_UNSET;
 	p->user_timeout_ms = TF_MODEL_UNSET;
 	p->synack_retries = 5;				/* TCP_SYNACK_RETRIES */
+	p->rto_max_sysctl_ms = 120000;			/* TCP_RTO_MAX_SEC */
+	p->rto_max_ms = TF_MODEL_UNSET;
+	p->rto_min_sysctl_us = 200000;			/* TCP_RTO_MIN */
+	p->rto_min_us = TF_MODEL_UNSET;
 	tf_model_data_params_init(p);
 	tf_model_keepalive_params_init(p);
 	return 0;
@@ -198,13 +263,22 @@ int tf_model_parse_int(const char *s, long min, long max, int *out)
 int tf_model_param_set(struct tf_model_params *p, const char *name, const char *value)
 {
 	/* Ranges as the kernel accepts them (sysctl_net_ipv4.c, do_tcp_setsockopt). */
+	if (param_on_kernel(p, name))
+		return -EINVAL;
 	if (!strcmp(name, "tcp_syn_retries"))
 		return tf_model_parse_int(value, 1, 127, &p->syn_retries);
-	if (!strcmp(name, "tcp_syn_linear_timeouts")) {
-		if (!tf_model_has_linear(p))
-			return -EINVAL;
+	if (!strcmp(name, "tcp_syn_linear_timeouts"))
 		return tf_model_parse_int(value, 0, 20, &p->syn_linear_timeouts);
-	}
+	/* 6.15: TCP_RTO_MAX_MIN_SEC (1) .. TCP_RTO_MAX_SEC (120) s, both */
+	if (!strcmp(name, "tcp_rto_max_ms"))
+		return tf_model_parse_int(value, 1000, 120000, &p->rto_max_sysctl_ms);
+	if (!strcmp(name, "rto_max_ms"))
+		return tf_model_parse_int(value, 1000, 120000, &p->rto_max_ms);
+	/* 6.11: 1 .. INT_MAX us; TCP_RTO_MIN_US is checked in jiffies at compute */
+	if (!strcmp(name, "tcp_rto_min_us"))
+		return tf_model_parse_int(value, 1, 0x7fffffff, &p->rto_min_sysctl_us);
+	if (!strcmp(name, "rto_min_us"))
+		return tf_model_parse_int(value, 1, 0x7fffffff, &p->rto_min_us);
 	if (!strcmp(name, "tcp_synack_retries"))
 		return tf_model_parse_int(value, 0, 255, &p->synack_retries);
 	if (tf_model_data_param_set(p, name, value) != -ENOENT)
@@ -254,7 +328,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 static int model_syn(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
+	const uint64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk) */
 	uint64_t rto = p->hz;				/* TCP_TIMEOUT_INIT */
 	/* Tick of the current transmission, counted from the first SYN's jiffy. */
 	int64_t jmin = 0, jmax = 0, jnom = 0;
@@ -370,6 +444,10 @@ int tf_model_compute(enum tf_model_kind kind, const struct tf_model_params *p,
 	m->kind = kind;
 	m->p = *p;
 	if (p->hz < 100 || p->hz > 1000)
+		return -EINVAL;
+	/* do_tcp_setsockopt(TCP_RTO_MIN_US): TCP_TIMEOUT_MIN .. TCP_RTO_MIN jiffies */
+	if (p->rto_min_us > 0 &&
+	    (tf_us2j(p->rto_min_us, p->hz) < 2 || tf_us2j(p->rto_min_us, p->hz) > p->hz / 5))
 		return -EINVAL;
 	m->linear = tf_model_has_linear(p);
 	if (m->linear && m->p.syn_linear_timeouts < 0)

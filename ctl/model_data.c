@@ -8,7 +8,9 @@
  * both for what is modelled here):
  *
  *   tcp_input.c   tcp_rtt_estimator()/tcp_set_rto(): rttvar is never below
- *                 tcp_rto_min (TCP_RTO_MIN = HZ/5 = 200 ms), so on a veth
+ *                 tcp_rto_min (TCP_RTO_MIN = HZ/5 = 200 ms; from 6.11 the
+ *                 sysctl tcp_rto_min_us, from 6.15 also TCP_RTO_MIN_US: the
+ *                 model's tcp_rto_min_us= and rto_min_us=), so on a veth
  *                 icsk_rto = usecs_to_jiffies(srtt + 200 ms) = 51 jiffies
  *                 (204 ms) at HZ=250 for any 0 < srtt <= 4 ms. Parameter
  *                 rto_ms (default 204).
@@ -28,7 +30,10 @@
  *                 to now: the FIRST RTO RETRANSMISSION is the origin of the
  *                 time budget.
  *   tcp_timer.c   tcp_retransmit_timer(): tcp_write_timeout(), retransmit,
- *                 icsk_rto = min(2 * icsk_rto, TCP_RTO_MAX = 120 s), timer =
+ *                 icsk_rto = min(2 * icsk_rto, TCP_RTO_MAX = 120 s; from 6.15
+ *                 tcp_rto_max(sk): TCP_RTO_MAX_MS ?: tcp_rto_max_ms, which
+ *                 also replaces TCP_RTO_MAX in tcp_model_timeout() and the
+ *                 orphan's "alive"), timer =
  *                 tcp_clamp_rto_to_user_timeout() (TCP_USER_TIMEOUT minus
  *                 the ms since retrans_stamp, 1 jiffy once passed).
  *                 tcp_write_timeout(): ETIMEDOUT when
@@ -101,7 +106,7 @@ static uint64_t budget_at(const struct tf_model *m, uint64_t rto, bool *user)
 {
 	const struct tf_model_params *p = &m->p;
 	const uint64_t rto_base = p->hz / 5;		/* TCP_RTO_MIN, the constant */
-	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
+	const uint64_t rto_max = tf_model_rto_max(p);
 	unsigned int retries;
 
 	*user = p->user_timeout_ms > 0;
@@ -120,7 +125,9 @@ static uint64_t budget_at(const struct tf_model *m, uint64_t rto, bool *user)
 static int model_rtx(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
+	const uint64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk) */
+	/* tcp_rto_min_us(sk) = jiffies_to_usecs(icsk_rto_min), truncating */
+	const uint64_t rto_min_us = tf_model_rto_min(p) * 1000000 / p->hz;
 	const int ut = p->user_timeout_ms;
 	uint64_t rto = tf_ms2j(p->rto_ms, p->hz);
 	uint64_t pto;
@@ -133,7 +140,7 @@ static int model_rtx(struct tf_model *m)
 	if (rto > rto_max)
 		rto = rto_max;
 	m->tlp = (p->early_retrans == 3 || p->early_retrans == 4);
-	pto = tf_us2j(2ull * p->srtt_us + 200000ull, p->hz);
+	pto = tf_us2j(2ull * p->srtt_us + rto_min_us, p->hz);
 	if (pto > rto)
 		pto = rto;
 	m->pto = m->tlp ? pto : 0;

@@ -35,7 +35,8 @@
  *   passed since that stamp, or icsk_probes_out >= tcp_retries2; else
  *   tcp_send_probe0(): probe, probes_out++, icsk_backoff++ while below
  *   tcp_retries2, re-arm for tcp_probe0_when() = base << min(backoff,
- *   ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 = 10), capped at TCP_RTO_MAX (120 s),
+ *   ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 = 10), capped at TCP_RTO_MAX (120 s;
+ *   from 6.15 tcp_rto_max(sk), the model's tcp_rto_max_ms= and rto_max_ms=),
  *   clamped to what is left of TCP_USER_TIMEOUT (at least TCP_TIMEOUT_MIN).
  *   Any ACK resets probes_out (tcp_ack()), so with answered=1 the connection
  *   lives on (only TCP_USER_TIMEOUT ends it) and the answers re-arm the timer
@@ -178,7 +179,8 @@ int tf_model_probe(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
 	const int64_t rto_min = p->hz / 5;		/* TCP_RTO_MIN */
-	const int64_t rto_max = 120LL * p->hz;		/* TCP_RTO_MAX */
+	const int64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk), 6.15 */
+	const int64_t rto_max_const = 120LL * p->hz;	/* TCP_RTO_MAX */
 	const int64_t rto = ((int64_t)p->rto_ms * p->hz + 999) / 1000;
 	const int64_t base = rto > rto_min ? rto : rto_min;	/* tcp_probe0_base() */
 	const unsigned int retries2 = p->retries2;
@@ -195,7 +197,7 @@ int tf_model_probe(struct tf_model *m)
 	int64_t tsmin = 0, tsmax = 0, emin = 0, emax = 0;
 	bool maybe_seen = false;
 
-	for (v = rto_max / rto_min; v > 1; v >>= 1)
+	for (v = rto_max_const / rto_min; v > 1; v >>= 1)
 		bo_cap++;
 	bo_cap++;
 	m->retry_until = retries2;

@@ -33,7 +33,11 @@
  *                           with num_timeout unchanged: the next timer
  *                           SYN-ACK follows that answer by step[num_timeout]
  *                           of this model, and the count is not consumed.
- *   include/net/tcp.h       TCP_SYNACK_RETRIES 5, TCP_RTO_MAX 120 s.
+ *   include/net/tcp.h       TCP_SYNACK_RETRIES 5, TCP_RTO_MAX 120 s: the
+ *                           cap up to 6.18; from 6.19 (1e9d3005e02c)
+ *                           tcp_reqsk_timeout() caps at tcp_rto_max() of
+ *                           the listener (its TCP_RTO_MAX_MS, else the
+ *                           tcp_rto_max_ms it was created with).
  *
  * Step k (k = 0 the first SYN-ACK) is armed with num_timeout = k; step
  * max_syn_ack_retries is the expiry that drops the request.
@@ -48,7 +52,8 @@
 int tf_model_synack(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
+	/* tcp_rto_max(req->rsk_listener) from 6.19, TCP_RTO_MAX before */
+	const uint64_t rto_max = tf_model_kver_ge(p, 6, 19) ? tf_model_rto_max(p) : 120ull * p->hz;
 	const uint64_t timeout = p->hz;			/* TCP_TIMEOUT_INIT */
 	int64_t fmin = 0, fmax = 0, jnom = 0, flo, fhi;
 	unsigned int k, max;

@@ -341,6 +341,22 @@ grep -q 'retransmissions 5, SYNs 6' "$TMP/out" && ok "6.12 r2: 5 retransmissions
 "$BIN" model syn --kernel 6.1 user_timeout=3020 >"$TMP/out"
 grep -q 'retransmissions 1-2' "$TMP/out" && ok "ambiguous count shown as a range" || not_ok "ambiguous range"
 
+# --- releases: newer than modelled warns (stderr, JSON intact); 6.15 settings
+"$BIN" model syn --kernel 6.20.1 >"$TMP/out" 2>"$TMP/err"
+grep -q "kernel 6.20 is newer than the newest release modelled (6.19): modelled as 6.19" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ] \
+	&& ok "6.20: one-line warning" || not_ok "6.20 warning: $(cat "$TMP/err")"
+"$BIN" model syn --kernel 6.19 >"$TMP/out" 2>"$TMP/err"
+[ ! -s "$TMP/err" ] && ok "6.19: no warning" || not_ok "6.19 warned: $(cat "$TMP/err")"
+expect_rc 0 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.19
+expect_rc 1 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.19 tcp_rto_max_ms=4000
+expect_json model syn --kernel 7.1
+expect_err 'needs kernel 6.15 or later' model syn --kernel 6.12 tcp_rto_max_ms=2000
+expect_err 'needs kernel 6.15 or later' model data --kernel 6.14 rto_max_ms=2000
+expect_err 'needs kernel 6.11 or later' model data --kernel 6.1 tcp_rto_min_us=50000
+expect_err '"999"' model syn --kernel 6.15 tcp_rto_max_ms=999
+"$BIN" model syn --kernel 6.15 tcp_rto_max_ms=2000 >"$TMP/out"
+grep -q 'budget 13.000 s' "$TMP/out" && ok "tcp_rto_max_ms=2000: SYN budget 13 s" || not_ok "rto_max budget: $(head -3 "$TMP/out")"
+
 # --- timeline against canned events (reference measurements and wrong ones)
 tl() {
 	f=$1; rc=$2; shift 2

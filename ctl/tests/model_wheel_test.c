@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The model's timer wheel against the kernel's own, at HZ 100, 250, 300 and
- * 1000, for bare delays and for every step of every timer the model covers.
+ * 1000, for bare delays and for every step of every timer the model covers;
+ * and the release-dependent settings (6.11 tcp_rto_min_us, 6.15
+ * tcp_rto_max_ms / TCP_RTO_MAX_MS / TCP_RTO_MIN_US).
  *
  * The LVL_* macros, calc_index() and calc_wheel_index() below are copied
  * from Linux 6.12 kernel/time/timer.c (GPL-2.0, Debian linux-source-6.12),
  * with HZ a variable instead of a constant, unsigned long 64-bit.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,9 +189,12 @@ static void test_kinds(void)
 		{ TF_MODEL_SYN, "6.1", { NULL } },
 		{ TF_MODEL_SYN, "6.12", { NULL } },
 		{ TF_MODEL_SYN, "6.12", { "user_timeout", "5000", NULL } },
+		{ TF_MODEL_SYN, "6.15", { "tcp_rto_max_ms", "2000", NULL } },
 		{ TF_MODEL_SYNACK, "6.12", { NULL } },
+		{ TF_MODEL_SYNACK, "6.19", { "tcp_rto_max_ms", "3000", NULL } },
 		{ TF_MODEL_DATA, "6.12", { NULL } },
 		{ TF_MODEL_DATA, "6.12", { "user_timeout", "10000", NULL } },
+		{ TF_MODEL_DATA, "6.15", { "rto_max_ms", "1000", NULL } },
 		{ TF_MODEL_FIN, "6.12", { NULL } },
 		{ TF_MODEL_FIN, "6.12", { "tcp_orphan_retries", "2", NULL } },
 		{ TF_MODEL_KEEPALIVE, "6.12", { NULL } },
@@ -198,6 +204,7 @@ static void test_kinds(void)
 		{ TF_MODEL_KEEPALIVE, "6.12", { "tcp_keepalive_time", "2000000", NULL } },
 		{ TF_MODEL_PROBE, "6.12", { NULL } },
 		{ TF_MODEL_PROBE, "6.12", { "user_timeout", "5000", NULL } },
+		{ TF_MODEL_PROBE, "6.15", { "tcp_rto_max_ms", "1000", NULL } },
 	};
 	unsigned int h, i;
 	char hz[8];
@@ -224,10 +231,106 @@ static void test_kinds(void)
 	      (long long)m.step[0].win_hi_ns);
 }
 
+static int set(const char *kernel, const char *name, const char *value)
+{
+	struct tf_model_params p;
+
+	tf_model_params_init(&p, kernel);
+	return tf_model_param_set(&p, name, value);
+}
+
+static void test_releases(void)
+{
+	unsigned int i;
+
+	/* 6.15 (54a378f43425 and the sysctl): 1000..120000 ms */
+	CHECK(set("6.14", "tcp_rto_max_ms", "2000") == -EINVAL, "rto_max_ms on 6.14");
+	CHECK(set("6.14", "rto_max_ms", "2000") == -EINVAL, "TCP_RTO_MAX_MS on 6.14");
+	CHECK(set("6.15", "tcp_rto_max_ms", "999") == -EINVAL, "999");
+	CHECK(set("6.15", "rto_max_ms", "120001") == -EINVAL, "120001");
+	CHECK(set("6.15.2", "rto_max_ms", "1000") == 0, "1000");
+	CHECK(set("6.10", "tcp_rto_min_us", "50000") == -EINVAL, "rto_min_us on 6.10");
+	CHECK(set("6.11", "tcp_rto_min_us", "50000") == 0, "rto_min_us on 6.11");
+	CHECK(set("6.12", "rto_min_us", "50000") == -EINVAL, "TCP_RTO_MIN_US on 6.12");
+	CHECK(!strcmp(tf_model_param_since("tcp_rto_max_ms"), "6.15"), "since");
+	CHECK(!tf_model_param_since("tcp_retries2"), "since: any release");
+
+	/* SYN: backoff capped at 2 s, budget tcp_model_timeout(6, 1 s, 2 s) = 13 s */
+	compute(TF_MODEL_SYN, "6.15", (const char *const[]){ "tcp_rto_max_ms", "2000", NULL });
+	CHECK(m.budget_ms == 13000, "syn budget %llu", (unsigned long long)m.budget_ms);
+	for (i = 0; i < m.nsteps; i++)
+		CHECK(m.step[i].timer_max <= 500, "syn step %u: %u", i, m.step[i].timer_max);
+	CHECK(m.step[6].timer_max == 500, "syn step 6 at the cap: %u", m.step[6].timer_max);
+	/* the socket option wins over the sysctl */
+	compute(TF_MODEL_SYN, "6.15", (const char *const[]){ "tcp_rto_max_ms", "2000",
+		"rto_max_ms", "120000", NULL });
+	CHECK(m.budget_ms == 127000, "syn budget, TCP_RTO_MAX_MS: %llu",
+	      (unsigned long long)m.budget_ms);
+	/* newer kernels are modelled as the newest */
+	compute(TF_MODEL_SYN, "7.2", (const char *const[]){ "tcp_rto_max_ms", "2000", NULL });
+	CHECK(m.budget_ms == 13000, "syn budget on 7.2 %llu", (unsigned long long)m.budget_ms);
+
+	/* data: tcp_model_timeout(15, 200 ms, 1 s) = 1.4 s + 13 s */
+	compute(TF_MODEL_DATA, "6.15", (const char *const[]){ "rto_max_ms", "1000", NULL });
+	CHECK(m.budget_ms == 14400, "data budget %llu", (unsigned long long)m.budget_ms);
+	compute(TF_MODEL_DATA, "6.14", NULL);
+	CHECK(m.budget_ms == 924600, "data budget 6.14 %llu", (unsigned long long)m.budget_ms);
+	/* fin: not "alive" once the RTO reached rto_max: 8 retries -> 0 */
+	compute(TF_MODEL_FIN, "6.15", (const char *const[]){ "rto_max_ms", "1000", NULL });
+	CHECK(m.err == ETIMEDOUT && m.step[m.nsteps - 1].timer_max == 250,
+	      "fin gives up at the cap: step %u timer %u", m.nsteps - 1,
+	      m.step[m.nsteps - 1].timer_max);
+	/* probe0 capped; synack from 6.19 (1e9d3005e02c), not before */
+	compute(TF_MODEL_PROBE, "6.15", (const char *const[]){ "tcp_rto_max_ms", "1000", NULL });
+	CHECK(m.step[m.nsteps - 1].timer_max == 250, "probe cap %u", m.step[m.nsteps - 1].timer_max);
+	compute(TF_MODEL_SYNACK, "6.18", (const char *const[]){ "tcp_rto_max_ms", "1000",
+		"tcp_synack_retries", "8", NULL });
+	CHECK(m.step[7].timer_max == 120 * 250, "synack 6.18 not capped %u", m.step[7].timer_max);
+	compute(TF_MODEL_SYNACK, "6.19", (const char *const[]){ "rto_max_ms", "2000",
+		"tcp_synack_retries", "8", NULL });
+	CHECK(m.step[0].timer_max == 250 && m.step[1].timer_max == 500 && m.step[7].timer_max == 500,
+	      "synack 6.19 capped: %u %u %u", m.step[0].timer_max, m.step[1].timer_max,
+	      m.step[7].timer_max);
+
+	/* tcp_rto_min_us: the loss probe, 2 srtt + jiffies_to_usecs(13 jiffies) */
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "tcp_rto_min_us", "50000", NULL });
+	CHECK(m.pto == 14, "pto %llu", (unsigned long long)m.pto);
+	compute(TF_MODEL_DATA, "6.12", NULL);
+	CHECK(m.pto == 51, "pto default %llu", (unsigned long long)m.pto);
+	/* TCP_RTO_MIN_US: TCP_TIMEOUT_MIN (2) .. TCP_RTO_MIN jiffies */
+	{
+		struct tf_model_params p;
+
+		tf_model_params_init(&p, "6.15");
+		tf_model_param_set(&p, "rto_min_us", "4000");
+		CHECK(tf_model_compute(TF_MODEL_DATA, &p, &m) == -EINVAL, "rto_min_us 1 jiffy");
+		tf_model_param_set(&p, "rto_min_us", "204000");
+		CHECK(tf_model_compute(TF_MODEL_DATA, &p, &m) == -EINVAL, "rto_min_us 51 jiffies");
+		tf_model_param_set(&p, "rto_min_us", "8000");
+		CHECK(tf_model_compute(TF_MODEL_DATA, &p, &m) == 0 && m.pto == 3, "rto_min_us 2 jiffies: pto %llu",
+		      (unsigned long long)m.pto);
+	}
+
+	/* the warning's test */
+	{
+		static const struct { const char *rel; bool newer; } r[] = {
+			{ "6.1", false }, { "6.12.118+deb12-amd64", false }, { "6.19", false },
+			{ "6.18.44-fc-v1272", false }, { "6.20-rc1", true }, { "7.0", true },
+		};
+		struct tf_model_params p;
+
+		for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+			tf_model_params_init(&p, r[i].rel);
+			CHECK(tf_model_kver_unmodelled(&p) == r[i].newer, "unmodelled(%s)", r[i].rel);
+		}
+	}
+}
+
 int main(void)
 {
 	test_delays();
 	test_kinds();
+	test_releases();
 	printf("model_wheel_test: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }

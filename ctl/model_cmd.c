@@ -11,8 +11,12 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "model_hz.h"
 #include "print.h"
 #include "tcpfaultctl.h"
+
+/* Where the model's HZ came from (tf_model_build), for model_print(). */
+static char hz_from[600];
 
 int tf_model_arg(int argc, char **argv, struct tf_model_args *a)
 {
@@ -50,6 +54,10 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 	}
 	if (tf_model_params_init(p, release))
 		return tf_invarg(release, "--kernel");
+	/* HZ: the running kernel's when --kernel names it (the suites) or is absent */
+	if (uname(&u) < 0)
+		u.release[0] = '\0';
+	tf_hz_detect(release, !strcmp(release, u.release), &p->hz, hz_from, sizeof(hz_from));
 	if (!a->kernel) {
 		/* The running kernel: its sysctls, in this network namespace. */
 		if (!tf_sysctl_read("tcp_syn_retries", &v))
@@ -103,6 +111,12 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 		}
 		if (ret)
 			return tf_invarg(eq + 1, name);
+		if (!strcmp(name, "hz"))
+			snprintf(hz_from, sizeof(hz_from), "hz=");
+	}
+	if (p->hz < 100 || p->hz > 1000) {
+		tf_err("HZ %u (%s) is not modelled: 100 to 1000 only (try hz=)", p->hz, hz_from);
+		return TF_EXIT_FAIL;
 	}
 	/* once the settings are good: one line, on stderr (JSON stays valid) */
 	if (tf_model_kver_unmodelled(p))
@@ -221,7 +235,8 @@ static void model_print(const struct tf_model *m)
 	tf_print_text(" kernel %d.%d", p->kver_major, p->kver_minor);
 	tf_print_s64("kernel_major", NULL, p->kver_major);
 	tf_print_s64("kernel_minor", NULL, p->kver_minor);
-	tf_print_u64("hz", " hz %llu\n", p->hz);
+	tf_print_u64("hz", " hz %llu", p->hz);
+	tf_print_str("hz_from", " (%s)\n", hz_from);
 	if (tf_model_kver_ge(p, 6, 11))
 		model_print_rto_limits(m);
 	if (m->kind == TF_MODEL_DATA || m->kind == TF_MODEL_FIN) {

@@ -11,8 +11,12 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "model_hz.h"
 #include "print.h"
 #include "tcpfaultctl.h"
+
+/* Where the model's HZ came from (tf_model_build), for model_print(). */
+static char hz_from[600];
 
 int tf_model_arg(int argc, char **argv, struct tf_model_args *a)
 {
@@ -50,6 +54,10 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 	}
 	if (tf_model_params_init(p, release))
 		return tf_invarg(release, "--kernel");
+	/* HZ: the running kernel's when --kernel names it (the suites) or is absent */
+	if (uname(&u) < 0)
+		u.release[0] = '\0';
+	tf_hz_detect(release, !strcmp(release, u.release), &p->hz, hz_from, sizeof(hz_from));
 	if (!a->kernel) {
 		/* The running kernel: its sysctls, in this network namespace. */
 		if (!tf_sysctl_read("tcp_syn_retries", &v))
@@ -72,6 +80,10 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 			p->keepalive_intvl = v;
 		if (!tf_sysctl_read("tcp_keepalive_probes", &v))
 			p->keepalive_probes = v;
+		if (tf_model_kver_ge(p, 6, 15) && !tf_sysctl_read("tcp_rto_max_ms", &v))
+			p->rto_max_sysctl_ms = v;
+		if (tf_model_kver_ge(p, 6, 11) && !tf_sysctl_read("tcp_rto_min_us", &v))
+			p->rto_min_sysctl_us = v;
 	}
 	for (i = 0; i < a->nsets; i++) {
 		char name[64];
@@ -86,14 +98,32 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 		ret = tf_model_param_set(p, name, eq + 1);
 		if (ret == -ENOENT)
 			return tf_unknown(name);
-		if (ret == -EINVAL && !strcmp(name, "tcp_syn_linear_timeouts") &&
-		    !tf_model_has_linear(p)) {
-			tf_err("\"%s\" needs kernel 6.5 or later (kernel %s)", name, release);
-			return TF_EXIT_USAGE;
+		if (ret == -EINVAL && tf_model_param_since(name)) {
+			struct tf_model_params q = *p;
+
+			/* refused for the release, not for the value? */
+			q.kver_major = 99;
+			if (!tf_model_param_set(&q, name, eq + 1)) {
+				tf_err("\"%s\" needs kernel %s or later (kernel %s)", name,
+				       tf_model_param_since(name), release);
+				return TF_EXIT_USAGE;
+			}
 		}
 		if (ret)
 			return tf_invarg(eq + 1, name);
+		if (!strcmp(name, "hz"))
+			snprintf(hz_from, sizeof(hz_from), "hz=");
 	}
+	if (p->hz < 100 || p->hz > 1000) {
+		tf_err("HZ %u (%s) is not modelled: 100 to 1000 only (try hz=)", p->hz, hz_from);
+		return TF_EXIT_FAIL;
+	}
+	/* once the settings are good: one line, on stderr (JSON stays valid) */
+	if (tf_model_kver_unmodelled(p))
+		fprintf(stderr, "tcpfaultctl: warning: kernel %d.%d is newer than the newest "
+			"release modelled (%d.%d): modelled as %d.%d\n", p->kver_major,
+			p->kver_minor, TF_MODEL_NEWEST_MAJOR, TF_MODEL_NEWEST_MINOR,
+			TF_MODEL_NEWEST_MAJOR, TF_MODEL_NEWEST_MINOR);
 	return 0;
 }
 
@@ -168,10 +198,36 @@ static void model_print_keepalive_end(const struct tf_model *m)
 	tf_print_end();
 }
 
+/* 6.11 tcp_rto_min_us, 6.15 tcp_rto_max_ms (model.h): shown when set */
+static void model_print_rto_limits(const struct tf_model *m)
+{
+	const struct tf_model_params *p = &m->p;
+	bool any = false;
+
+	if (p->rto_min_sysctl_us != 200000) {
+		tf_print_s64("tcp_rto_min_us", "tcp_rto_min_us %lld", p->rto_min_sysctl_us);
+		any = true;
+	}
+	if (p->rto_min_us > 0) {
+		tf_print_s64("rto_min_us", any ? " rto_min_us %lld" : "rto_min_us %lld", p->rto_min_us);
+		any = true;
+	}
+	if (p->rto_max_sysctl_ms != 120000) {
+		tf_print_s64("tcp_rto_max_ms", any ? " tcp_rto_max_ms %lld" : "tcp_rto_max_ms %lld",
+			     p->rto_max_sysctl_ms);
+		any = true;
+	}
+	if (p->rto_max_ms > 0) {
+		tf_print_s64("rto_max_ms", any ? " rto_max_ms %lld" : "rto_max_ms %lld", p->rto_max_ms);
+		any = true;
+	}
+	if (any)
+		tf_print_text("\n");
+}
+
 static void model_print(const struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const int64_t jiffy_ns = 1000000000LL / p->hz;
 	unsigned int i;
 
 	tf_print_open_object(NULL);
@@ -179,7 +235,10 @@ static void model_print(const struct tf_model *m)
 	tf_print_text(" kernel %d.%d", p->kver_major, p->kver_minor);
 	tf_print_s64("kernel_major", NULL, p->kver_major);
 	tf_print_s64("kernel_minor", NULL, p->kver_minor);
-	tf_print_u64("hz", " hz %llu\n", p->hz);
+	tf_print_u64("hz", " hz %llu", p->hz);
+	tf_print_str("hz_from", " (%s)\n", hz_from);
+	if (tf_model_kver_ge(p, 6, 11))
+		model_print_rto_limits(m);
 	if (m->kind == TF_MODEL_DATA || m->kind == TF_MODEL_FIN) {
 		if (m->kind == TF_MODEL_DATA)
 			tf_print_s64("tcp_retries2", "tcp_retries2 %lld", p->retries2);
@@ -225,10 +284,10 @@ static void model_print(const struct tf_model *m)
 		char timer[32], window[48];
 
 		if (s->timer_min == s->timer_max)
-			snprintf(timer, sizeof(timer), "%.3f", secs(s->timer_min * jiffy_ns));
+			snprintf(timer, sizeof(timer), "%.3f", secs(tf_j2ns(s->timer_min, p->hz)));
 		else
-			snprintf(timer, sizeof(timer), "%.3f-%.3f", secs(s->timer_min * jiffy_ns),
-				 secs(s->timer_max * jiffy_ns));
+			snprintf(timer, sizeof(timer), "%.3f-%.3f", secs(tf_j2ns(s->timer_min, p->hz)),
+				 secs(tf_j2ns(s->timer_max, p->hz)));
 		snprintf(window, sizeof(window), "[%.3f, %.3f]", secs(s->win_lo_ns),
 			 secs(s->win_hi_ns));
 		tf_print_open_object(NULL);

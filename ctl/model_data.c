@@ -8,7 +8,9 @@
  * both for what is modelled here):
  *
  *   tcp_input.c   tcp_rtt_estimator()/tcp_set_rto(): rttvar is never below
- *                 tcp_rto_min (TCP_RTO_MIN = HZ/5 = 200 ms), so on a veth
+ *                 tcp_rto_min (TCP_RTO_MIN = HZ/5 = 200 ms; from 6.11 the
+ *                 sysctl tcp_rto_min_us, from 6.15 also TCP_RTO_MIN_US: the
+ *                 model's tcp_rto_min_us= and rto_min_us=), so on a veth
  *                 icsk_rto = usecs_to_jiffies(srtt + 200 ms) = 51 jiffies
  *                 (204 ms) at HZ=250 for any 0 < srtt <= 4 ms. Parameter
  *                 rto_ms (default 204).
@@ -28,7 +30,10 @@
  *                 to now: the FIRST RTO RETRANSMISSION is the origin of the
  *                 time budget.
  *   tcp_timer.c   tcp_retransmit_timer(): tcp_write_timeout(), retransmit,
- *                 icsk_rto = min(2 * icsk_rto, TCP_RTO_MAX = 120 s), timer =
+ *                 icsk_rto = min(2 * icsk_rto, TCP_RTO_MAX = 120 s; from 6.15
+ *                 tcp_rto_max(sk): TCP_RTO_MAX_MS ?: tcp_rto_max_ms, which
+ *                 also replaces TCP_RTO_MAX in tcp_model_timeout() and the
+ *                 orphan's "alive"), timer =
  *                 tcp_clamp_rto_to_user_timeout() (TCP_USER_TIMEOUT minus
  *                 the ms since retrans_stamp, 1 jiffy once passed).
  *                 tcp_write_timeout(): ETIMEDOUT when
@@ -57,39 +62,6 @@
 
 #define NSEC_PER_SEC	1000000000LL
 #define NSEC_PER_MSEC	1000000LL
-
-static uint64_t msecs_to_jiffies(uint64_t ms, unsigned int hz)
-{
-	return (ms * hz + 999) / 1000;
-}
-
-static uint64_t usecs_to_jiffies(uint64_t us, unsigned int hz)
-{
-	return (us * hz + 999999) / 1000000;
-}
-
-static unsigned int ilog2_u(uint64_t v)
-{
-	unsigned int r = 0;
-
-	while (v >>= 1)
-		r++;
-	return r;
-}
-
-/* tcp_timer.c: tcp_model_timeout(sk, boundary, rto_base), in ms. */
-uint64_t tf_model_timeout_base_ms(unsigned int boundary, uint64_t rto_base, unsigned int hz)
-{
-	uint64_t rto_max = 120ull * hz;
-	unsigned int thresh = ilog2_u(rto_max / rto_base);
-	uint64_t timeout;
-
-	if (boundary <= thresh)
-		timeout = ((2ull << boundary) - 1) * rto_base;
-	else
-		timeout = ((2ull << thresh) - 1) * rto_base + (boundary - thresh) * rto_max;
-	return timeout * 1000 / hz;
-}
 
 void tf_model_data_params_init(struct tf_model_params *p)
 {
@@ -133,7 +105,8 @@ static int64_t ceil_ms(int64_t ns)
 static uint64_t budget_at(const struct tf_model *m, uint64_t rto, bool *user)
 {
 	const struct tf_model_params *p = &m->p;
-	const uint64_t rto_min = p->hz / 5;		/* TCP_RTO_MIN */
+	const uint64_t rto_base = p->hz / 5;		/* TCP_RTO_MIN, the constant */
+	const uint64_t rto_max = tf_model_rto_max(p);
 	unsigned int retries;
 
 	*user = p->user_timeout_ms > 0;
@@ -141,21 +114,22 @@ static uint64_t budget_at(const struct tf_model *m, uint64_t rto, bool *user)
 		return p->user_timeout_ms;
 	if (m->kind == TF_MODEL_FIN) {
 		retries = p->orphan_retries;
-		if (!retries && rto < 120ull * p->hz)	/* alive */
+		if (!retries && rto < rto_max)		/* alive */
 			retries = 8;
 	} else {
 		retries = p->retries2;
 	}
-	return tf_model_timeout_base_ms(retries, rto_min, p->hz);
+	return tf_model_timeout_base_ms(retries, rto_base, rto_max, p->hz);
 }
 
 static int model_rtx(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
-	const uint64_t rto_max = 120ull * p->hz;
+	const uint64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk) */
+	/* tcp_rto_min_us(sk) = jiffies_to_usecs(icsk_rto_min), truncating */
+	const uint64_t rto_min_us = tf_model_rto_min(p) * 1000000 / p->hz;
 	const int ut = p->user_timeout_ms;
-	uint64_t rto = msecs_to_jiffies(p->rto_ms, p->hz);
+	uint64_t rto = tf_ms2j(p->rto_ms, p->hz);
 	uint64_t pto;
 	/* Ticks of the current transmission: from the original until the first
 	 * RTO retransmission, then from it (the retrans_stamp origin). */
@@ -166,7 +140,7 @@ static int model_rtx(struct tf_model *m)
 	if (rto > rto_max)
 		rto = rto_max;
 	m->tlp = (p->early_retrans == 3 || p->early_retrans == 4);
-	pto = usecs_to_jiffies(2ull * p->srtt_us + 200000ull, p->hz);
+	pto = tf_us2j(2ull * p->srtt_us + rto_min_us, p->hz);
 	if (pto > rto)
 		pto = rto;
 	m->pto = m->tlp ? pto : 0;
@@ -186,7 +160,7 @@ static int model_rtx(struct tf_model *m)
 		int64_t fmin, fmax;
 		bool ut_covered = false, user;
 
-		s->nominal_ns = jnom * jiffy_ns;
+		s->nominal_ns = tf_j2ns(jnom, p->hz);
 		if (!origin) {
 			/* tcp_rearm_rto(): full icsk_rto (or the PTO), no clamp */
 			dmin = dmax = dnom = is_tlp ? pto : rto;
@@ -199,37 +173,32 @@ static int model_rtx(struct tf_model *m)
 			if (jmin == 0 && jmax == 0) {
 				elo = ehi = 0;
 			} else {
-				elo = floor_div((jmin - 1) * jiffy_ns, NSEC_PER_MSEC);
-				ehi = ceil_ms(jmax * jiffy_ns) + 2;
+				elo = floor_div(tf_j2ns(jmin - 1, p->hz), NSEC_PER_MSEC);
+				ehi = ceil_ms(tf_j2ns(jmax, p->hz)) + 2;
 			}
 			if (ut > 0) {
 				int64_t rlo = ut - ehi, rhi = ut - elo;
 
-				dmin = rlo <= 0 ? 1 : msecs_to_jiffies(rlo, p->hz);
-				dmax = rhi <= 0 ? 1 : msecs_to_jiffies(rhi, p->hz);
+				dmin = rlo <= 0 ? 1 : tf_ms2j(rlo, p->hz);
+				dmax = rhi <= 0 ? 1 : tf_ms2j(rhi, p->hz);
 				dmin = dmin < rto ? dmin : rto;
 				dmax = dmax < rto ? dmax : rto;
-				ut_covered = rhi <= 0 || msecs_to_jiffies(rhi, p->hz) <= rto;
+				ut_covered = rhi <= 0 || tf_ms2j(rhi, p->hz) <= rto;
 				{
-					int64_t e = jnom * jiffy_ns / NSEC_PER_MSEC -
+					int64_t e = tf_j2ns(jnom, p->hz) / NSEC_PER_MSEC -
 						    (origin ? m->origin_nom_ms : 0);
 					int64_t r = ut - e;
 
-					dnom = r <= 0 ? 1 : msecs_to_jiffies(r, p->hz);
+					dnom = r <= 0 ? 1 : tf_ms2j(r, p->hz);
 					dnom = dnom < rto ? dnom : rto;
 				}
 			} else {
 				dmin = dmax = dnom = rto;
 			}
 		}
-		s->timer_min = dmin;
-		s->timer_max = dmax;
-		s->gran = tf_wheel_gran(dmax);
-		s->win_lo_ns = dmin * jiffy_ns;
-		s->win_hi_ns = (dmax + s->gran + 1) * jiffy_ns;
-
-		fmin = jmin + dmin + 1;
-		fmax = jmax + dmax + s->gran;
+		tf_model_step_timer(s, dmin, dmax, p->hz, &fmin, &fmax);
+		fmin += jmin;
+		fmax += jmax;
 
 		/* What the expiry does: probe, first RTO, or tcp_write_timeout() */
 		budget = budget_at(m, rto, &user);
@@ -240,8 +209,8 @@ static int model_rtx(struct tf_model *m)
 		} else if (ut_covered) {
 			s->fire = TF_FIRE_GIVEUP;
 		} else {
-			int64_t lo = floor_div((fmin - 1) * jiffy_ns, NSEC_PER_MSEC);
-			int64_t hi = ceil_ms(fmax * jiffy_ns) + 2;
+			int64_t lo = floor_div(tf_j2ns(fmin - 1, p->hz), NSEC_PER_MSEC);
+			int64_t hi = ceil_ms(tf_j2ns(fmax, p->hz)) + 2;
 
 			if (lo >= (int64_t)budget)
 				s->fire = TF_FIRE_GIVEUP;
@@ -253,8 +222,8 @@ static int model_rtx(struct tf_model *m)
 
 		if (s->fire == TF_FIRE_GIVEUP || s->fire == TF_FIRE_MAYBE_GIVEUP) {
 			/* from the original: origin tick range + relative fire */
-			int64_t lo = (omin + fmin - 1) * jiffy_ns;
-			int64_t blo = (omin - 1) * jiffy_ns + (int64_t)budget * NSEC_PER_MSEC;
+			int64_t lo = tf_j2ns(omin + fmin - 1, p->hz);
+			int64_t blo = tf_j2ns(omin - 1, p->hz) + (int64_t)budget * NSEC_PER_MSEC;
 
 			if (!maybe_seen)
 				m->retrans_min = retrans;
@@ -263,8 +232,8 @@ static int model_rtx(struct tf_model *m)
 				lo = blo;
 			if (lo < m->giveup_lo_ns)
 				m->giveup_lo_ns = lo;
-			if ((omax + fmax + 1) * jiffy_ns > m->giveup_hi_ns)
-				m->giveup_hi_ns = (omax + fmax + 1) * jiffy_ns;
+			if (tf_j2ns(omax + fmax + 1, p->hz) > m->giveup_hi_ns)
+				m->giveup_hi_ns = tf_j2ns(omax + fmax + 1, p->hz);
 			m->budget_ms = budget;
 		}
 		if (s->fire == TF_FIRE_GIVEUP) {
@@ -286,9 +255,9 @@ static int model_rtx(struct tf_model *m)
 			origin = true;
 			omin = fmin;
 			omax = fmax;
-			m->origin_nom_ms = jnom * jiffy_ns / NSEC_PER_MSEC;
-			m->origin_lo_ns = (fmin - 1) * jiffy_ns;
-			m->origin_hi_ns = (fmax + 1) * jiffy_ns;
+			m->origin_nom_ms = tf_j2ns(jnom, p->hz) / NSEC_PER_MSEC;
+			m->origin_lo_ns = tf_j2ns(fmin - 1, p->hz);
+			m->origin_hi_ns = tf_j2ns(fmax + 1, p->hz);
 			jmin = jmax = 0;
 		} else {
 			jmin = fmin;

@@ -35,7 +35,8 @@
  *   passed since that stamp, or icsk_probes_out >= tcp_retries2; else
  *   tcp_send_probe0(): probe, probes_out++, icsk_backoff++ while below
  *   tcp_retries2, re-arm for tcp_probe0_when() = base << min(backoff,
- *   ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 = 10), capped at TCP_RTO_MAX (120 s),
+ *   ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 = 10), capped at TCP_RTO_MAX (120 s;
+ *   from 6.15 tcp_rto_max(sk), the model's tcp_rto_max_ms= and rto_max_ms=),
  *   clamped to what is left of TCP_USER_TIMEOUT (at least TCP_TIMEOUT_MIN).
  *   Any ACK resets probes_out (tcp_ack()), so with answered=1 the connection
  *   lives on (only TCP_USER_TIMEOUT ends it) and the answers re-arm the timer
@@ -88,34 +89,24 @@ int tf_model_keepalive_param_set(struct tf_model_params *p, const char *name,
 	return -ENOENT;
 }
 
-/* Fills step s for a timer of dmin..dmax jiffies: its granularity and window. */
-static void ka_step_timer(struct tf_model_step *s, uint32_t dmin, uint32_t dmax,
-			  int64_t jiffy_ns)
-{
-	s->timer_min = dmin;
-	s->timer_max = dmax;
-	s->gran = tf_wheel_gran(dmax);
-	s->win_lo_ns = dmin * jiffy_ns;
-	s->win_hi_ns = (dmax + s->gran + 1) * jiffy_ns;
-}
-
 /* A step whose expiry may give up: extends the model's give-up window. */
 static void ka_giveup_range(struct tf_model *m, int64_t fmin, int64_t fmax,
-			    int64_t jiffy_ns, unsigned int probes, bool first)
+			    unsigned int probes, bool first)
 {
+	const struct tf_model_params *p = &m->p;
+
 	if (first)
 		m->retrans_min = probes;
 	m->retrans_max = probes;
-	if ((fmin - 1) * jiffy_ns < m->giveup_lo_ns)
-		m->giveup_lo_ns = (fmin - 1) * jiffy_ns;
-	if ((fmax + 1) * jiffy_ns > m->giveup_hi_ns)
-		m->giveup_hi_ns = (fmax + 1) * jiffy_ns;
+	if (tf_j2ns(fmin - 1, p->hz) < m->giveup_lo_ns)
+		m->giveup_lo_ns = tf_j2ns(fmin - 1, p->hz);
+	if (tf_j2ns(fmax + 1, p->hz) > m->giveup_hi_ns)
+		m->giveup_hi_ns = tf_j2ns(fmax + 1, p->hz);
 }
 
 int tf_model_keepalive(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
 	const int64_t idle = (int64_t)(p->keepidle > 0 ? p->keepidle : p->keepalive_time) * p->hz;
 	const int64_t intvl = (int64_t)(p->keepintvl > 0 ? p->keepintvl : p->keepalive_intvl) * p->hz;
 	const unsigned int cnt = p->keepcnt > 0 ? (unsigned int)p->keepcnt :
@@ -142,10 +133,10 @@ int tf_model_keepalive(struct tf_model *m)
 		const int64_t d = k ? intvl : idle;
 		bool give_min, give_max;
 
-		s->nominal_ns = jnom * jiffy_ns;
-		ka_step_timer(s, d, d, jiffy_ns);
-		fmin = jmin + d + 1;
-		fmax = jmax + d + s->gran;
+		s->nominal_ns = tf_j2ns(jnom, p->hz);
+		tf_model_step_timer(s, d, d, p->hz, &fmin, &fmax);
+		fmin += jmin;
+		fmax += jmax;
 		/*
 		 * At expiry elapsed = fire jiffy - arming jiffy >= idle: a probe
 		 * or the give-up (never the "re-arm for the remainder" branch,
@@ -169,7 +160,7 @@ int tf_model_keepalive(struct tf_model *m)
 			/* a "maybe" gives up no earlier than the user timeout */
 			if (!give_min && lo < ut)
 				lo = ut;
-			ka_giveup_range(m, lo, fmax, jiffy_ns, k, !maybe_seen);
+			ka_giveup_range(m, lo, fmax, k, !maybe_seen);
 			maybe_seen = true;
 		}
 		if (s->fire == TF_FIRE_GIVEUP) {
@@ -187,16 +178,16 @@ int tf_model_keepalive(struct tf_model *m)
 int tf_model_probe(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
 	const int64_t rto_min = p->hz / 5;		/* TCP_RTO_MIN */
-	const int64_t rto_max = 120LL * p->hz;		/* TCP_RTO_MAX */
+	const int64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk), 6.15 */
+	const int64_t rto_max_const = 120LL * p->hz;	/* TCP_RTO_MAX */
 	const int64_t rto = ((int64_t)p->rto_ms * p->hz + 999) / 1000;
 	const int64_t base = rto > rto_min ? rto : rto_min;	/* tcp_probe0_base() */
 	const unsigned int retries2 = p->retries2;
 	const int64_t ut = p->user_timeout_ms > 0 ?
 			   ((int64_t)p->user_timeout_ms * p->hz + 999) / 1000 : 0;
 	unsigned int bo_cap = 0, backoff = 0, k, v;
-	int64_t jmin = 0, jmax = 0, jnom = 0, fmin, fmax;
+	int64_t jmin = 0, jmax = 0, jnom = 0, fmin, fmax, flo, fhi;
 	/*
 	 * icsk_probes_tstamp: jiffy range of the first expiry; emin..emax:
 	 * jiffies from it to the current probe (correlated with the clamp, so
@@ -206,7 +197,7 @@ int tf_model_probe(struct tf_model *m)
 	bool maybe_seen = false;
 
 	/* the backoff cap: ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 */
-	for (v = rto_max / rto_min; v > 1; v >>= 1)
+	for (v = rto_max_const / rto_min; v > 1; v >>= 1)
 		bo_cap++;
 	bo_cap++;
 	m->retry_until = retries2;
@@ -249,11 +240,11 @@ int tf_model_probe(struct tf_model *m)
 					dnom = when;
 			}
 		}
-		s->nominal_ns = jnom * jiffy_ns;
-		ka_step_timer(s, dmin, dmax, jiffy_ns);
+		s->nominal_ns = tf_j2ns(jnom, p->hz);
+		tf_model_step_timer(s, dmin, dmax, p->hz, &flo, &fhi);
 		if (k == 0) {
-			fmin = jmin + dmin + 1;
-			fmax = jmax + dmax + s->gran;
+			fmin = jmin + flo;
+			fmax = jmax + fhi;
 			tsmin = fmin;
 			tsmax = fmax;
 		} else {
@@ -272,8 +263,9 @@ int tf_model_probe(struct tf_model *m)
 				hi = emax + (w < (ut - emax > 2 ? ut - emax : 2) ? w :
 					     (ut - emax > 2 ? ut - emax : 2));
 			}
-			emin = lo + 1;
-			emax = hi + s->gran;
+			/* the wheel's lateness: flo - dmin = 1, fhi - dmax = gran */
+			emin = lo + (flo - dmin);
+			emax = hi + (fhi - dmax);
 			fmin = tsmin + emin;
 			fmax = tsmax + emax;
 		}
@@ -293,7 +285,7 @@ int tf_model_probe(struct tf_model *m)
 		else
 			s->fire = TF_FIRE_RETRANSMIT;
 		if (s->fire != TF_FIRE_RETRANSMIT) {
-			ka_giveup_range(m, fmin, fmax, jiffy_ns, k, !maybe_seen);
+			ka_giveup_range(m, fmin, fmax, k, !maybe_seen);
 			maybe_seen = true;
 		}
 		if (s->fire == TF_FIRE_GIVEUP) {

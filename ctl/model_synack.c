@@ -33,7 +33,11 @@
  *                           with num_timeout unchanged: the next timer
  *                           SYN-ACK follows that answer by step[num_timeout]
  *                           of this model, and the count is not consumed.
- *   include/net/tcp.h       TCP_SYNACK_RETRIES 5, TCP_RTO_MAX 120 s.
+ *   include/net/tcp.h       TCP_SYNACK_RETRIES 5, TCP_RTO_MAX 120 s: the
+ *                           cap up to 6.18; from 6.19 (1e9d3005e02c)
+ *                           tcp_reqsk_timeout() caps at tcp_rto_max() of
+ *                           the listener (its TCP_RTO_MAX_MS, else the
+ *                           tcp_rto_max_ms it was created with).
  *
  * Step k (k = 0 the first SYN-ACK) is armed with num_timeout = k; step
  * max_syn_ack_retries is the expiry that drops the request.
@@ -48,10 +52,10 @@
 int tf_model_synack(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
-	const int64_t jiffy_ns = NSEC_PER_SEC / p->hz;
-	const uint64_t rto_max = 120ull * p->hz;	/* TCP_RTO_MAX */
+	/* tcp_rto_max(req->rsk_listener) from 6.19, TCP_RTO_MAX before */
+	const uint64_t rto_max = tf_model_kver_ge(p, 6, 19) ? tf_model_rto_max(p) : 120ull * p->hz;
 	const uint64_t timeout = p->hz;			/* TCP_TIMEOUT_INIT */
-	int64_t fmin = 0, fmax = 0, jnom = 0;
+	int64_t fmin = 0, fmax = 0, jnom = 0, flo, fhi;
 	unsigned int k, max;
 
 	if (p->synack_retries < 0)
@@ -73,21 +77,18 @@ int tf_model_synack(struct tf_model *m)
 
 		if (d > rto_max)
 			d = rto_max;
-		s->nominal_ns = jnom * jiffy_ns;
-		s->timer_min = s->timer_max = d;
-		s->gran = tf_wheel_gran(d);
-		s->win_lo_ns = d * jiffy_ns;
-		s->win_hi_ns = (d + s->gran + 1) * jiffy_ns;
+		s->nominal_ns = tf_j2ns(jnom, p->hz);
 		s->fire = k < max ? TF_FIRE_RETRANSMIT : TF_FIRE_GIVEUP;
 		/* calc_index(): fires 1..gran jiffies after jiffies + d */
-		fmin += d + 1;
-		fmax += d + s->gran;
+		tf_model_step_timer(s, d, d, p->hz, &flo, &fhi);
+		fmin += flo;
+		fmax += fhi;
 		jnom += d;
 	}
 	m->nsteps = max + 1;
 	/* the request is dropped at the last expiry, counted from the first SYN-ACK */
-	m->giveup_lo_ns = (fmin - 1) * jiffy_ns;
-	m->giveup_hi_ns = (fmax + 1) * jiffy_ns;
+	m->giveup_lo_ns = tf_j2ns(fmin - 1, p->hz);
+	m->giveup_hi_ns = tf_j2ns(fmax + 1, p->hz);
 	m->err = 0;	/* the server drops the request silently */
 	return 0;
 }

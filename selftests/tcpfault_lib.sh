@@ -275,6 +275,9 @@ tf_timeline()
 
 	shift
 	[ "$ns" = - ] || nsopt=(-n "$ns")
+	# the HZ the model uses, and where tcpfaultctl found it (this kernel's)
+	tcpfaultctl model syn --kernel "$TF_RELEASE" 2>/dev/null |
+		sed -n '1s/^.* \(hz [0-9].*\)$/# model: \1/p'
 	echo "# tcpfaultctl ${nsopt[*]} timeline $*"
 	tcpfaultctl "${nsopt[@]}" timeline "$@" 2>&1 | tf_diag
 	[ "${PIPESTATUS[0]}" -eq 0 ] && return 0

@@ -11,6 +11,9 @@ DATA=$HERE/data
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export TCPFAULT_PROC_DIR="$DATA/proc"
+# HZ from fake configs only (the running kernel's tick still answers)
+mkdir -p "$TMP/boot"
+export TCPFAULT_BOOT_DIR="$TMP/boot" TCPFAULT_CONFIG_GZ="$TMP/none.gz"
 export LC_ALL=C.UTF-8
 fails=0
 n=0
@@ -496,6 +499,46 @@ grep -q 'retransmissions 6, SYNs 7' "$TMP/out" && ok "6.1 r6: 6 retransmissions"
 grep -q 'retransmissions 5, SYNs 6' "$TMP/out" && ok "6.12 r2: 5 retransmissions" || not_ok "6.12 r2 count"
 "$BIN" model syn --kernel 6.1 user_timeout=3020 >"$TMP/out"
 grep -q 'retransmissions 1-2' "$TMP/out" && ok "ambiguous count shown as a range" || not_ok "ambiguous range"
+
+# --- HZ: config.gz (running kernel), /boot/config-RELEASE, the tick, hz=
+printf '# CONFIG_HZ_1000 is not set\nCONFIG_HZ_300=y\nCONFIG_HZ=300\n' | gzip >"$TMP/config.gz"
+TCPFAULT_CONFIG_GZ=$TMP/config.gz "$BIN" model syn --kernel "$(uname -r)" >"$TMP/out" 2>&1
+grep -q "hz 300 (from $TMP/config.gz)" "$TMP/out" && ok "hz from config.gz" || not_ok "hz from config.gz: $(head -1 "$TMP/out")"
+TCPFAULT_CONFIG_GZ=$TMP/config.gz "$BIN" model syn --kernel 6.12.999-x >"$TMP/out" 2>&1
+grep -q "hz 250 (default: no config for 6.12.999-x)" "$TMP/out" && ok "config.gz only for the running kernel" \
+	|| not_ok "config.gz not for another kernel: $(head -1 "$TMP/out")"
+printf 'CONFIG_HZ=1000\n' >"$TMP/boot/config-6.12.999-x"
+"$BIN" model syn --kernel 6.12.999-x >"$TMP/out" 2>&1
+grep -q "hz 1000 (from $TMP/boot/config-6.12.999-x)" "$TMP/out" && grep -q "\[1.000, 1.065\]" "$TMP/out" \
+	&& ok "hz from /boot/config-RELEASE, 1 s at HZ 1000 in [1.000, 1.065]" || not_ok "hz from /boot: $(head -6 "$TMP/out")"
+"$BIN" model syn --kernel 6.12.999-x hz=100 >"$TMP/out" 2>&1
+grep -q "hz 100 (hz=)" "$TMP/out" && ok "hz= overrides" || not_ok "hz= overrides: $(head -1 "$TMP/out")"
+printf 'CONFIG_HZ=1024\n' >"$TMP/boot/config-6.12.997-x"
+expect_err 'HZ 1024 (from' model syn --kernel 6.12.997-x
+expect_rc 0 model syn --kernel 6.12.997-x hz=1000
+printf 'CONFIG_HZ=fast\n' >"$TMP/boot/config-6.12.998-x"
+"$BIN" model syn --kernel 6.12.998-x >"$TMP/out" 2>&1
+grep -q "hz 250 (default" "$TMP/out" && ok "bad CONFIG_HZ ignored" || not_ok "bad CONFIG_HZ: $(head -1 "$TMP/out")"
+"$BIN" model syn --kernel "$(uname -r)" >"$TMP/out" 2>&1
+grep -Eq "hz (100|250|300|1000) \(from the tick, clock_getres\(CLOCK_MONOTONIC_COARSE\) = (10000000|4000000|3333333|1000000) ns\)" "$TMP/out" \
+	&& ok "hz from the tick" || not_ok "hz from the tick: $(head -1 "$TMP/out")"
+expect_json model data --kernel 6.12.999-x
+
+# --- releases: newer than modelled warns (stderr, JSON intact); 6.15 settings
+"$BIN" model syn --kernel 6.20.1 >"$TMP/out" 2>"$TMP/err"
+grep -q "kernel 6.20 is newer than the newest release modelled (6.19): modelled as 6.19" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ] \
+	&& ok "6.20: one-line warning" || not_ok "6.20 warning: $(cat "$TMP/err")"
+"$BIN" model syn --kernel 6.19 >"$TMP/out" 2>"$TMP/err"
+[ ! -s "$TMP/err" ] && ok "6.19: no warning" || not_ok "6.19 warned: $(cat "$TMP/err")"
+expect_rc 0 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.19
+expect_rc 1 timeline --from-file "$DATA/synack-6.1-r5.events" --model synack --kernel 6.19 tcp_rto_max_ms=4000
+expect_json model syn --kernel 7.1
+expect_err 'needs kernel 6.15 or later' model syn --kernel 6.12 tcp_rto_max_ms=2000
+expect_err 'needs kernel 6.15 or later' model data --kernel 6.14 rto_max_ms=2000
+expect_err 'needs kernel 6.11 or later' model data --kernel 6.1 tcp_rto_min_us=50000
+expect_err '"999"' model syn --kernel 6.15 tcp_rto_max_ms=999
+"$BIN" model syn --kernel 6.15 tcp_rto_max_ms=2000 >"$TMP/out"
+grep -q 'budget 13.000 s' "$TMP/out" && ok "tcp_rto_max_ms=2000: SYN budget 13 s" || not_ok "rto_max budget: $(head -3 "$TMP/out")"
 
 # --- timeline against canned events (reference measurements and wrong ones)
 tl() {

@@ -35,10 +35,10 @@ static bool fits(const double *gaps, unsigned int n, double wait_after_last, dou
 static void test_timeout(void)
 {
 	/* tcp_model_timeout(15, TCP_RTO_MIN): 924.6 s; 5: 12.6 s; 8: 102.2 s */
-	CHECK(tf_model_timeout_base_ms(15, 50, 250) == 924600, "retries2 15");
-	CHECK(tf_model_timeout_base_ms(5, 50, 250) == 12600, "retries2 5");
-	CHECK(tf_model_timeout_base_ms(8, 50, 250) == 102200, "retries2 8");
-	CHECK(tf_model_timeout_base_ms(0, 50, 250) == 200, "retries2 0");
+	CHECK(tf_model_timeout_base_ms(15, 50, 30000, 250) == 924600, "retries2 15");
+	CHECK(tf_model_timeout_base_ms(5, 50, 30000, 250) == 12600, "retries2 5");
+	CHECK(tf_model_timeout_base_ms(8, 50, 30000, 250) == 102200, "retries2 8");
+	CHECK(tf_model_timeout_base_ms(0, 50, 30000, 250) == 200, "retries2 0");
 }
 
 static void test_default(void)

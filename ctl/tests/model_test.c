@@ -63,17 +63,17 @@ static void test_wheel(void)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		CHECK(tf_wheel_gran(t[i].d) == t[i].gran, "gran(%u) = %u, want %u",
-		      t[i].d, tf_wheel_gran(t[i].d), t[i].gran);
+		CHECK(tf_wheel_gran(t[i].d, 250) == t[i].gran, "gran(%u) = %u, want %u",
+		      t[i].d, tf_wheel_gran(t[i].d, 250), t[i].gran);
 }
 
 static void test_budget(void)
 {
-	CHECK(tf_model_timeout_ms(6, 250) == 127000, "budget(6)");
-	CHECK(tf_model_timeout_ms(2, 250) == 7000, "budget(2)");
-	CHECK(tf_model_timeout_ms(3, 250) == 15000, "budget(3)");
+	CHECK(tf_model_timeout_base_ms(6, 250, 30000, 250) == 127000, "budget(6)");
+	CHECK(tf_model_timeout_base_ms(2, 250, 30000, 250) == 7000, "budget(2)");
+	CHECK(tf_model_timeout_base_ms(3, 250, 30000, 250) == 15000, "budget(3)");
 	/* past ilog2(120) = 6 the kernel adds TCP_RTO_MAX per retry */
-	CHECK(tf_model_timeout_ms(8, 250) == 127000 + 2 * 120000, "budget(8)");
+	CHECK(tf_model_timeout_base_ms(8, 250, 30000, 250) == 127000 + 2 * 120000, "budget(8)");
 }
 
 static void test_61(void)

@@ -59,16 +59,26 @@ none_live()
 	[ "$(live "$1")" = 0 ]
 }
 
+# The clients below wait with bash builtins only (nap): under the virtual
+# clock the guest clock leaps, while the guest waits on its 9p root (an
+# exec), to the next timer however far; a leap must not fall between the
+# rule's creation and the packets timed from it.
+# shellcheck disable=SC2016
+NAP='nap() { [ -n "${nap_fd:-}" ] || exec {nap_fd}<> <(:); read -r -t "$1" -u "$nap_fd"; }'
+
 # quiet_client FAMILY OUT WAIT: in the background, a client that connects,
-# has "a" echoed, writes OUT.ready, stays silent WAIT seconds, then sends
-# "b" and reports whether an answer came.  Its pid is in QUIET_PID.
+# has "a" echoed, writes OUT.ready, waits for a line on the FIFO OUT.go,
+# stays silent WAIT seconds, then sends "b" and reports whether an answer
+# came.  Its pid is in QUIET_PID.
 quiet_client()
 {
 	# shellcheck disable=SC2016
-	local script='exec 3<>/dev/tcp/$0/$1 || exit 2; echo a >&3; read -r l <&3; echo "got $l"; : >"$2.ready"
-		sleep "$3"; echo b >&3 2>/dev/null
+	local script="$NAP"'
+		exec 3<>/dev/tcp/$0/$1 || exit 2; echo a >&3; read -r l <&3; echo "got $l"; : >"$2.ready"
+		read -r _ <"$2.go"; nap "$3"; echo b >&3 2>/dev/null
 		if read -r -t 10 l <&3; then echo "got $l"; else echo "read failed"; fi'
 
+	mkfifo "$2.go"
 	tf_nsx "$cli" bash -c "$script" "$(srv_addr "$1")" "$TF_PORT" "$2" "$3" >"$2" 2>&1 &
 	QUIET_PID=$!
 	slowwait 60 test -e "$2.ready"
@@ -78,17 +88,19 @@ quiet_client()
 # (idle 900 s), silent 1000 s: reset on both ends at the next packet.
 idle_case()
 {
-	local ns=$1 f ok=1 out
+	local ns=$1 f ok=1 out n
 
 	for f in $FAMILIES; do
 		tf_reset "$ns"
-		quiet_client "$f" "$TF_TMP/quiet$f" 1000 || ok=0
-		[ "$(live "$srv")" = 1 ] || ok=0
+		quiet_client "$f" "$TF_TMP/quiet$ns$f" 1000 || ok=0
+		n=$(live "$srv")
 		tcpfaultctl -n "$ns" scenario lb-idle-reset "$TF_PORT" 900 >/dev/null || ok=0
+		echo go >"$TF_TMP/quiet$ns$f.go"
 		wait "$QUIET_PID"
-		out=$(tr '\n' ' ' <"$TF_TMP/quiet$f")
-		echo "# IPv$f: client: $out; server sockets left $(live "$srv");" \
+		out=$(tr '\n' ' ' <"$TF_TMP/quiet$ns$f")
+		echo "# IPv$f: server sockets before $n; client: $out; server sockets left $(live "$srv");" \
 		     "events: $(tf_nsx "$ns" cat /proc/net/tcpfault/events | awk '{ print $6 "/" $14 "/" $22 }' | tr '\n' ' ')"
+		[ "$n" = 1 ] || ok=0
 		grep -q "got a" <<<"$out" && grep -q "read failed" <<<"$out" || ok=0
 		[ "$(tf_count_events "$ns" 'verdict reset-both')" = 1 ] || ok=0
 		slowwait 20 none_live "$srv" || ok=0
@@ -120,9 +132,10 @@ test_after_existing()
 {
 	local f ok=1 out
 	# shellcheck disable=SC2016
-	local script='exec 3<>/dev/tcp/$0/$1 || exit 2; echo a >&3; read -r l <&3; echo "got $l"; : >"$2.ready"
-		read -r _ <"$2.go"; sleep 1.5; echo b >&3; if read -r -t 5 l <&3; then echo "got $l"; else echo "b lost"; fi
-		sleep 1.5; echo c >&3; if read -r -t 5 l <&3; then echo "got $l"; else echo "c lost"; fi'
+	local script="$NAP"'
+		exec 3<>/dev/tcp/$0/$1 || exit 2; echo a >&3; read -r l <&3; echo "got $l"; : >"$2.ready"
+		read -r _ <"$2.go"; nap 1.5; echo b >&3; if read -r -t 0.5 l <&3; then echo "got $l"; else echo "b lost"; fi
+		nap 1; echo c >&3; if read -r -t 5 l <&3; then echo "got $l"; else echo "c lost"; fi'
 
 	for f in $FAMILIES; do
 		tf_reset "$lb"

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"       tcpfaultctl rule flush\n"
 		"       tcpfaultctl rule list\n"
 		"       tcpfaultctl rule restore [ --flush ] [ FILE | - ]\n"
-		"       tcpfaultctl events [ --clear ] [ --follow ]\n"
+		"       tcpfaultctl events [ --clear ] [ --follow ] [ --pcap FILE ]\n"
 		"       tcpfaultctl stats\n"
 		"       tcpfaultctl timeline [ --flow ID ] [ --from-file FILE ]\n"
 		"                            [ --model syn [ --end NS ] [ MODEL_ARGS ] ]\n"

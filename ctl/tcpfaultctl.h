@@ -47,12 +47,20 @@ struct tf_event {
 	char dst[64];
 	char flags[12];
 	uint64_t seq, ack, len;
+	uint64_t win;		/* the header's window, as sent; 0 if not recorded */
 	char verdict[16];
 };
 /* Parses one events line; returns 0 or -EINVAL. */
 int tf_event_parse(const char *line, struct tf_event *ev);
 /* Splits buf (NUL-terminated) into events; returns count or -errno. */
 int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n);
+
+/* pcap.c: events --pcap FILE (and FILE.verdicts) */
+struct tf_pcap;
+struct tf_pcap *tf_pcap_open(const char *file);	/* NULL: said why */
+int tf_pcap_write(struct tf_pcap *p, const struct tf_event *ev);	/* 0 or -errno */
+int tf_pcap_flush(struct tf_pcap *p);
+int tf_pcap_close(struct tf_pcap *p);
 
 /* Builds model params from "--kernel R" and "name=value" words. */
 struct tf_model_args {

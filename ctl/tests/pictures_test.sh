@@ -1,0 +1,117 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Host tests of tcpfaultctl's pictures of canned events: events --pcap
+# (tcpdump and tshark read it without a warning and list the events'
+# packets, IPv4 and IPv6; editcap turns the .verdicts file into packet
+# comments; --follow writes what arrives).
+# Usage: pictures_test.sh PATH/TO/tcpfaultctl
+set -u
+
+BIN=${1:?usage: pictures_test.sh TCPFAULTCTL}
+HERE=$(cd "$(dirname "$0")" && pwd)
+DATA=$HERE/data
+CHECK=$HERE/check_pictures.py
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export LC_ALL=C.UTF-8
+fails=0
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+# check DESC CMD...: ok if CMD succeeds; its output either way
+check() {
+	desc=$1; shift
+	if "$@" >"$TMP/check" 2>&1; then ok "$desc"; else not_ok "$desc"; fi
+	sed 's/^/#   /' "$TMP/check"
+}
+
+for tool in tcpdump tshark editcap rsvg-convert python3; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		{ echo "pictures_test.sh: $tool missing: run scripts/install-deps" >&2; exit 1; }
+done
+
+# events --pcap on a canned events file standing in for /proc/net/tcpfault
+mkdir "$TMP/proc"
+cp "$DATA/capture.events" "$TMP/proc/events"
+export TCPFAULT_PROC_DIR=$TMP/proc
+"$BIN" events --pcap "$TMP/c.pcap" >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 0 ] && [ ! -s "$TMP/err" ] && cmp -s "$TMP/out" "$DATA/capture.events" \
+	&& ok "events --pcap: exit 0, the events on stdout as without it" \
+	|| not_ok "events --pcap ($(cat "$TMP/err"))"
+check "tcpdump -nr lists the events' packets, IPv4 and IPv6, in order, verdicts beside" \
+	python3 "$CHECK" pcap "$DATA/capture.events" "$TMP/c.pcap"
+[ "$(tcpdump -nr "$TMP/c.pcap" 2>/dev/null | grep -c ' IP ')" = 6 ] &&
+	[ "$(tcpdump -nr "$TMP/c.pcap" 2>/dev/null | grep -c ' IP6 ')" = 4 ] \
+	&& ok "6 IPv4 and 4 IPv6 packets" || not_ok "6 IPv4 and 4 IPv6 packets"
+tcpdump -vv -nr "$TMP/c.pcap" >"$TMP/vv" 2>&1
+! grep -Eiq 'incorrect|bad|trunc|\[\|' "$TMP/vv" \
+	&& ok "tcpdump -vv: checksums right, nothing truncated" \
+	|| not_ok "tcpdump -vv: $(grep -Ei 'incorrect|bad|trunc|\[\|' "$TMP/vv" | head -n 2)"
+tcpdump -e -nr "$TMP/c.pcap" 2>/dev/null | awk '{ print $2 }' | tr '\n' ' ' >"$TMP/dirs"
+[ "$(cat "$TMP/dirs")" = "In Out In Out P In In Out In In " ] \
+	&& ok "direction in the link header: in, out (fwd: P, to another host)" \
+	|| not_ok "directions: $(cat "$TMP/dirs")"
+tshark -r "$TMP/c.pcap" >"$TMP/ts" 2>"$TMP/ts.err"
+rc=$?
+grep -v '^Running as user' "$TMP/ts.err" >"$TMP/ts.warn"
+[ $rc -eq 0 ] && [ ! -s "$TMP/ts.warn" ] && [ "$(wc -l <"$TMP/ts")" = 10 ] &&
+	[ "$(grep -c 'TCP ' "$TMP/ts")" = 10 ] \
+	&& ok "tshark -r: 10 TCP packets, no warning" \
+	|| not_ok "tshark -r (rc=$rc: $(cat "$TMP/ts.warn"))"
+tshark -r "$TMP/c.pcap" -T fields -e frame.len -e frame.cap_len 2>/dev/null | sed -n '4p;9p' | tr '\t\n' '  ' >"$TMP/len"
+[ "$(cat "$TMP/len")" = "1504 56 65076 76 " ] \
+	&& ok "payload: its length, not its bytes (len, caplen)" || not_ok "lengths: $(cat "$TMP/len")"
+# The .verdicts lines are editcap -a arguments: a pcapng whose comments Wireshark shows
+{ sed 's/^/-a\n/' "$TMP/c.pcap.verdicts"; echo "$TMP/c.pcap"; echo "$TMP/c.pcapng"; } |
+	tr '\n' '\0' | xargs -0 editcap
+tshark -r "$TMP/c.pcapng" -T fields -e frame.comment 2>/dev/null >"$TMP/comments"
+awk '{ for (i = 1; i < NF; i++) if ($i == "verdict") v = $(i + 1); print "tcpfault rule " $4 " dir " $6 " verdict " v }' \
+	"$DATA/capture.events" >"$TMP/want"
+cmp -s "$TMP/comments" "$TMP/want" && ok "editcap -a with the .verdicts lines: Wireshark's packet comments" \
+	|| not_ok "packet comments: $(head -n 2 "$TMP/comments")"
+
+# --follow --pcap: packets as they come, flushed while it runs
+: >"$TMP/proc/events"
+"$BIN" events --follow --pcap "$TMP/f.pcap" >"$TMP/fout" 2>"$TMP/ferr" &
+pid=$!
+head -n 4 "$DATA/capture.events" >>"$TMP/proc/events"
+for _ in $(seq 50); do
+	[ "$(tcpdump -nr "$TMP/f.pcap" 2>/dev/null | wc -l)" = 4 ] && break
+	sleep 0.1
+done
+[ "$(tcpdump -nr "$TMP/f.pcap" 2>/dev/null | wc -l)" = 4 ] && [ "$(wc -l <"$TMP/f.pcap.verdicts")" = 4 ] \
+	&& ok "--follow --pcap: 4 packets readable while it runs" || not_ok "--follow --pcap while running"
+tail -n +5 "$DATA/capture.events" >>"$TMP/proc/events"
+for _ in $(seq 50); do
+	[ "$(wc -l <"$TMP/fout")" = 10 ] && break
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+check "--follow --pcap: exit $rc, all 10 after SIGTERM" \
+	sh -c "[ $rc -eq 0 ] && python3 '$CHECK' pcap '$DATA/capture.events' '$TMP/f.pcap'"
+
+# errors: one line naming the word, nothing written
+expect_err() {
+	word=$1; shift
+	"$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -qF -- "$word" "$TMP/err"; then
+		ok "error names '$word': $*"
+	else
+		not_ok "error names '$word': $* (rc=$rc, stderr: $(cat "$TMP/err"))"
+	fi
+}
+expect_err '"--pcap"' events --pcap
+expect_err '"--pcap"' events --pcap "$TMP/a" --pcap "$TMP/b"
+expect_err '"--follow"' events --clear --pcap "$TMP/a"
+expect_err "$TMP/no/such.pcap" events --pcap "$TMP/no/such.pcap"
+printf 'ts 1 rule 1 dir in flow 1 src 10.0.0.1:1 dst fd00::1:2 flags S seq 1 ack 0 len 0 verdict drop\n' \
+	>"$TMP/proc/events"
+expect_err 'cannot rebuild' events --pcap "$TMP/mixed.pcap"
+
+echo "1..$n"
+[ $fails -eq 0 ] || { echo "# $fails of $n failed"; exit 1; }
+echo "# all $n passed"

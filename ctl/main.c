@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		"       tcpfaultctl events [ --clear ] [ --follow ] [ --pcap FILE ]\n"
 		"       tcpfaultctl stats\n"
 		"       tcpfaultctl timeline [ --flow ID ] [ --from-file FILE ]\n"
+		"                            [ --svg FILE [ --scale { linear | log } ] ]\n"
 		"                            [ --model syn [ --end NS ] [ MODEL_ARGS ] ]\n"
 		"       tcpfaultctl model syn [ MODEL_ARGS ]\n"
 		"       tcpfaultctl scenario { list | clear }\n"

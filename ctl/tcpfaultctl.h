@@ -62,6 +62,19 @@ int tf_pcap_write(struct tf_pcap *p, const struct tf_event *ev);	/* 0 or -errno 
 int tf_pcap_flush(struct tf_pcap *p);
 int tf_pcap_close(struct tf_pcap *p);
 
+/* svg.c: timeline --svg FILE; timeline.c hands over what it prints */
+enum tf_svg_scale { TF_SVG_AUTO, TF_SVG_LINEAR, TF_SVG_LOG };
+struct tf_svg;
+struct tf_svg *tf_svg_new(enum tf_svg_scale scale, const char *model);	/* NULL: no memory */
+void tf_svg_flow(struct tf_svg *s);	/* a new panel: the events that follow */
+void tf_svg_event(struct tf_svg *s, const struct tf_event *ev);
+/* The model's window [from + lo, from + hi] for the packet (or failure) at at. */
+void tf_svg_window(struct tf_svg *s, uint64_t from, int64_t lo, int64_t hi,
+		   uint64_t at, bool ok);
+void tf_svg_end(struct tf_svg *s, uint64_t end);	/* the connection failed */
+int tf_svg_write(struct tf_svg *s, const char *file);	/* 0 or exit status */
+void tf_svg_free(struct tf_svg *s);
+
 /* Builds model params from "--kernel R" and "name=value" words. */
 struct tf_model_args {
 	const char *kernel;	/* NULL: uname -r and the netns's sysctls */

@@ -3,7 +3,9 @@
 # Host tests of tcpfaultctl's pictures of canned events: events --pcap
 # (tcpdump and tshark read it without a warning and list the events'
 # packets, IPv4 and IPv6; editcap turns the .verdicts file into packet
-# comments; --follow writes what arrives).
+# comments; --follow writes what arrives), and timeline --svg (XML, an
+# arrow per event with its verdict's marks, the model's windows green or
+# red, the scale said, rendered to PNG by rsvg-convert).
 # Usage: pictures_test.sh PATH/TO/tcpfaultctl
 set -u
 
@@ -93,6 +95,61 @@ rc=$?
 check "--follow --pcap: exit $rc, all 10 after SIGTERM" \
 	sh -c "[ $rc -eq 0 ] && python3 '$CHECK' pcap '$DATA/capture.events' '$TMP/f.pcap'"
 
+# --- timeline --svg
+# png FILE.svg: rsvg-convert renders it, 1000 px wide, without a word on stderr
+png() {
+	rsvg-convert "$1" -o "${1%.svg}.png" 2>"$TMP/rsvg.err"
+	rc=$?
+	grep -v '^Running as user' "$TMP/rsvg.err" >"$TMP/rsvg.warn"
+	[ $rc -eq 0 ] && [ ! -s "$TMP/rsvg.warn" ] &&
+		python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); assert d[:8]==b"\x89PNG\r\n\x1a\n"; w,h=struct.unpack(">II",d[16:24]); assert w==1000 and h>500, (w,h)' "${1%.svg}.png"
+}
+scale_of() { python3 -c 'import sys,xml.etree.ElementTree as E; print(" | ".join(t.text for t in E.parse(sys.argv[1]).iter("{http://www.w3.org/2000/svg}text") if t.get("class")=="scale"))' "$1"; }
+windows() { grep -o "class=\"window $2\"" "$1" | wc -l; }
+
+"$BIN" timeline --from-file "$DATA/capture.events" --svg "$TMP/all.svg" >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 0 ] && [ ! -s "$TMP/err" ] && ok "timeline --svg: exit 0" || not_ok "timeline --svg ($(cat "$TMP/err"))"
+"$BIN" timeline --from-file "$DATA/capture.events" >"$TMP/plain"
+cmp -s "$TMP/out" "$TMP/plain" && ok "timeline --svg: the text as without it" || not_ok "timeline --svg changes the text"
+check "every verdict's marks, two flows, IPv4 and IPv6" python3 "$CHECK" svg "$DATA/capture.events" "$TMP/all.svg"
+png "$TMP/all.svg" && ok "rendered to PNG" || not_ok "rendered to PNG ($(cat "$TMP/rsvg.warn"))"
+[ "$(scale_of "$TMP/all.svg")" = "time since the flow's first event, linear scale | time since the flow's first event, linear scale" ] \
+	&& ok "short flows: linear, said" || not_ok "scale: $(scale_of "$TMP/all.svg")"
+
+f=syn-6.1-r6
+"$BIN" timeline --from-file "$DATA/$f.events" --model syn --end "$(cat "$DATA/$f.end")" --kernel 6.1 --svg "$TMP/syn.svg" >/dev/null
+rc=$?
+check "--model syn: exit $rc, the arrows, windows drawn" \
+	sh -c "[ $rc -eq 0 ] && python3 '$CHECK' svg '$DATA/$f.events' '$TMP/syn.svg' --model"
+[ "$(windows "$TMP/syn.svg" inside)" = 7 ] && [ "$(windows "$TMP/syn.svg" outside)" = 0 ] \
+	&& ok "6 gaps and the give-up inside: 7 green windows" \
+	|| not_ok "windows: $(windows "$TMP/syn.svg" inside) inside, $(windows "$TMP/syn.svg" outside) outside"
+grep -q 'the connection failed (--end)' "$TMP/syn.svg" && ok "--end drawn" || not_ok "--end drawn"
+png "$TMP/syn.svg" && ok "SYN schedule rendered" || not_ok "SYN schedule rendered"
+f=syn-6.1-r6-bad-gap
+"$BIN" timeline --from-file "$DATA/$f.events" --model syn --end "$(cat "$DATA/$f.end")" --kernel 6.1 --svg "$TMP/bad.svg" >/dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(windows "$TMP/bad.svg" outside)" -ge 1 ] && grep -q "fill=\"#d62728\" fill-opacity" "$TMP/bad.svg" \
+	&& ok "a gap outside its window: exit 1, a red window" || not_ok "bad gap (rc=$rc, $(windows "$TMP/bad.svg" outside) outside)"
+"$BIN" timeline --from-file "$DATA/syn-6.1-r6.events" --svg "$TMP/log.svg" --scale log >/dev/null
+case $(scale_of "$TMP/log.svg") in
+*"log scale: y ~ log(1 + t / 1.021 s)") ok "--scale log, said with its tau" ;;
+*) not_ok "--scale log: $(scale_of "$TMP/log.svg")" ;;
+esac
+# past five minutes, log by itself (the 924.6 s and 2 h schedules)
+printf 'ts 1000000000 rule 1 dir out flow 3 src 10.0.0.1:5 dst 10.0.0.2:6 flags PA seq 1 ack 1 len 10 verdict drop
+ts %s rule 1 dir out flow 3 src 10.0.0.1:5 dst 10.0.0.2:6 flags PA seq 1 ack 1 len 10 verdict drop
+' \
+	1200000000 925600000000 >"$TMP/long.events"
+"$BIN" timeline --from-file "$TMP/long.events" --svg "$TMP/long.svg" >/dev/null
+case $(scale_of "$TMP/long.svg") in
+*"log scale"*) ok "924.6 s: log scale by itself" ;;
+*) not_ok "924.6 s scale: $(scale_of "$TMP/long.svg")" ;;
+esac
+"$BIN" timeline --from-file "$TMP/long.events" --svg - --scale linear >"$TMP/stdout.svg"
+grep -q '^<svg' "$TMP/stdout.svg" && grep -q 'linear scale' "$TMP/stdout.svg" && ok "--svg - : standard output, --scale linear" \
+	|| not_ok "--svg -"
+
 # errors: one line naming the word, nothing written
 expect_err() {
 	word=$1; shift
@@ -111,6 +168,11 @@ expect_err "$TMP/no/such.pcap" events --pcap "$TMP/no/such.pcap"
 printf 'ts 1 rule 1 dir in flow 1 src 10.0.0.1:1 dst fd00::1:2 flags S seq 1 ack 0 len 0 verdict drop\n' \
 	>"$TMP/proc/events"
 expect_err 'cannot rebuild' events --pcap "$TMP/mixed.pcap"
+expect_err '"--svg"' timeline --from-file "$DATA/capture.events" --svg
+expect_err '"--svg"' timeline --from-file "$DATA/capture.events" --svg a --svg b
+expect_err '"--svg"' timeline --from-file "$DATA/capture.events" --scale log
+expect_err '"lin"' timeline --from-file "$DATA/capture.events" --svg "$TMP/x.svg" --scale lin
+expect_err "$TMP/no/such.svg" timeline --from-file "$DATA/capture.events" --svg "$TMP/no/such.svg"
 
 echo "1..$n"
 [ $fails -eq 0 ] || { echo "# $fails of $n failed"; exit 1; }

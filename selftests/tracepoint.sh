@@ -3,7 +3,7 @@
 #
 # The tcpfault:tcpfault_event tracepoint carries what the event log does:
 # one trace line per event, same rule, flow, direction, addresses, flags,
-# sequence numbers and verdict.
+# sequence numbers, verdict and window, and the namespace.
 #
 #   cli                                   srv
 #   +----------------------+  veth  +----------------------+
@@ -34,12 +34,16 @@ cleanup()
 	cleanup_all_ns
 }
 
-# The events file's line, rewritten the way the tracepoint prints it.
+# The events file's line, rewritten the way the tracepoint prints it, with
+# the namespace's inode number last.
 events_as_trace()
 {
+	local netns
+
+	netns=$(ip netns exec "$srv" stat -L -c %i /proc/self/ns/net)
 	ip netns exec "$srv" cat /proc/net/tcpfault/events |
-		awk '{ printf "ts=%s rule=%s dir=%s flow=%s src=%s dst=%s flags=%s seq=%s ack=%s len=%s verdict=%s\n",
-			$2, $4, $6, $8, $10, $12, $14, $16, $18, $20, $22 }'
+		awk -v netns="$netns" '{ printf "ts=%s rule=%s dir=%s flow=%s src=%s dst=%s flags=%s seq=%s ack=%s len=%s verdict=%s win=%s netns=%s\n",
+			$2, $4, $6, $8, $10, $12, $14, $16, $18, $20, $22, $24, netns }'
 }
 
 test_trace_matches_events()

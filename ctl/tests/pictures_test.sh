@@ -12,7 +12,7 @@ set -u
 BIN=${1:?usage: pictures_test.sh TCPFAULTCTL}
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA=$HERE/data
-CHECK=$HERE/check_pictures.py
+CHECK=$HERE/../../selftests/tf_pictures.py
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export LC_ALL=C.UTF-8

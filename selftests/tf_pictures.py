@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Checks tcpfaultctl's pictures against the events they came from.
 
-  check_pictures.py pcap EVENTS PCAP   tcpdump -nr lists the same packets
+  tf_pictures.py pcap EVENTS PCAP      tcpdump -nr lists the same packets
                                        (addresses, ports, flags, seq, ack,
                                        win, length), in order, with the
                                        events' spacing in time, and
                                        PCAP.verdicts has their verdicts
-  check_pictures.py svg EVENTS SVG [--model]
+  tf_pictures.py svg EVENTS SVG [--model]
                                        the SVG parses as XML, has one arrow
                                        per event, each with the event's
                                        verdict, a cross on every drop, a

@@ -10,7 +10,9 @@
  * sender's egress, in: at the receiver's ingress, fwd: on the way); reset
  * adds a dashed RST back to the sender (reset-both: to both ends); a
  * changed one (window, flags, corrupt) is orange; a delayed one slants
- * (not to scale: the event does not carry the delay).
+ * (not to scale: the event does not carry the delay).  Arrows closer
+ * than ARROW_GAP px are stacked that far apart, labels LINE_H px, with a
+ * leader to their arrow; the label has the exact time.
  *
  * The time axis is linear while a panel spans at most five minutes, else
  * logarithmic, y ~ log(1 + t / tau) with tau the flow's shortest gap, so
@@ -41,6 +43,7 @@
 #define LABEL_X		530.0
 #define TOP		70.0	/* panel: title, endpoints, then time 0 */
 #define LINE_H		14.0	/* labels' minimum spacing */
+#define ARROW_GAP	6.0	/* arrows' */
 #define GREEN		"#2e9e44"
 #define RED		"#d62728"
 #define ORANGE		"#e67e00"
@@ -310,13 +313,16 @@ static void arrow_line(FILE *o, const char *cls, double x1, double y1, double x2
 	fputs("/>\n", o);
 }
 
-/* One event; returns the label's y, at or below its arrow's. */
-static double draw_event(FILE *o, const struct axis *a, const struct tf_event *first,
-			 const struct tf_event *ev, double label_y)
+/*
+ * One event, its arrow at or below arrow_y and its label at or below
+ * label_y; both move on to this event's.
+ */
+static void draw_event(FILE *o, const struct axis *a, const struct tf_event *first,
+		       const struct tf_event *ev, double *arrow_y, double *label_y)
 {
 	bool forward = !strcmp(ev->src, first->src);
 	double x1 = forward ? LEFT_X : RIGHT_X, x2 = forward ? RIGHT_X : LEFT_X;
-	double y = y_of(a, ev->ts), xl;
+	double y = y_of(a, ev->ts) > *arrow_y ? y_of(a, ev->ts) : *arrow_y, xl;
 	const char *v = ev->verdict, *colour = "#222";
 	bool drop = !strcmp(v, "drop") || !strcmp(v, "reset") || !strcmp(v, "reset-both");
 	bool delay = !strcmp(v, "delay");
@@ -345,20 +351,20 @@ static double draw_event(FILE *o, const struct axis *a, const struct tf_event *f
 	} else {
 		arrow_line(o, "arrow", x1, y, x2, delay ? y + 2 * LINE_H : y, colour, true, false);
 	}
-	if (label_y < y)
-		label_y = y;
-	if (label_y > y + 1)	/* pushed down by the one above: a leader */
+	*arrow_y = y;
+	if (*label_y < y)
+		*label_y = y;
+	if (*label_y > y + 1)	/* pushed down by the one above: a leader */
 		fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#bbb\"/>\n",
-			RIGHT_X + 2, y, LABEL_X - 2, label_y - 4);
+			RIGHT_X + 2, y, LABEL_X - 2, *label_y - 4);
 	snprintf(lbl, sizeof(lbl), "%.3f s  %s  %s seq %llu ack %llu len %llu  ",
 		 (ev->ts - a->t0) / 1e9, ev->dir, ev->flags, (unsigned long long)ev->seq,
 		 (unsigned long long)ev->ack, (unsigned long long)ev->len);
-	fprintf(o, "<text x=\"%.1f\" y=\"%.1f\">", LABEL_X, label_y + 4);
+	fprintf(o, "<text x=\"%.1f\" y=\"%.1f\">", LABEL_X, *label_y + 4);
 	put_text(o, lbl);
 	fprintf(o, "<tspan font-weight=\"bold\" fill=\"%s\">%s</tspan></text>\n",
 		colour, v);
 	fputs("</g>\n", o);
-	return label_y;
 }
 
 static void draw_window(FILE *o, const struct axis *a, const struct svg_window *w)
@@ -384,7 +390,7 @@ static double draw_flow(FILE *o, const struct tf_svg *s, const struct svg_flow *
 {
 	const struct tf_event *first = &f->ev[0];
 	struct axis a;
-	double label_y = 0, bottom;
+	double label_y = 0, arrow_y = 0, bottom;
 	char title[200];
 	size_t i;
 
@@ -405,8 +411,12 @@ static double draw_flow(FILE *o, const struct tf_svg *s, const struct svg_flow *
 	draw_axis(o, &a);
 	for (i = 0; i < f->nwin; i++)
 		draw_window(o, &a, &f->win[i]);
-	for (i = 0; i < f->nev; i++)
-		label_y = draw_event(o, &a, first, &f->ev[i], i ? label_y + LINE_H : 0);
+	for (i = 0; i < f->nev; i++) {
+		draw_event(o, &a, first, &f->ev[i], &arrow_y, &label_y);
+		arrow_y += ARROW_GAP;
+		label_y += LINE_H;
+	}
+	label_y -= LINE_H;
 	bottom = a.y0 + a.h;
 	if (f->have_end) {
 		double y = y_of(&a, f->end);

@@ -253,8 +253,13 @@ static void draw_axis(FILE *o, const struct axis *a)
 		AXIS_X, a->y0, AXIS_X, a->y0 + a->h);
 	if (a->log) {
 		text(o, AXIS_X - 6, a->y0 + 4, "text-anchor=\"end\"", "0");
-		for (t = pow(10, ceil(log10(a->tau))); t <= a->span * 1.0001; t *= 10) {
+		/* 1, 2, 5 times the powers of ten from tau's on */
+		for (step = pow(10, floor(log10(a->tau))), t = step; t <= a->span * 1.0001;
+		     t = t / step < 1.5 ? 2 * step : t / step < 3 ? 5 * step : (step *= 10)) {
 			double y = y_of(a, a->t0 + (uint64_t)(t * 1e9));
+
+			if (t < a->tau)
+				continue;
 
 			fmt_secs(lbl, sizeof(lbl), t);
 			fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>\n",

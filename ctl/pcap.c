@@ -85,7 +85,7 @@ struct tf_pcap *tf_pcap_open(const char *file)
 		tf_err("cannot write \"%s\": %s", side, strerror(errno));
 		goto err;
 	}
-	/* Two readings around one: the offset is good to the gap between them. */
+	/* good to the few ns between the two readings */
 	p->mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	free(side);
 	return p;

@@ -5,7 +5,8 @@
 # packets, IPv4 and IPv6; editcap turns the .verdicts file into packet
 # comments; --follow writes what arrives), and timeline --svg (XML, an
 # arrow per event with its verdict's marks, the model's windows green or
-# red, the scale said, rendered to PNG by rsvg-convert).
+# red, the scale said, rendered to PNG by rsvg-convert), also of the
+# demo's real runs kept in Documentation/pictures.
 # Usage: pictures_test.sh PATH/TO/tcpfaultctl
 set -u
 
@@ -136,6 +137,30 @@ case $(scale_of "$TMP/log.svg") in
 *"log scale: y ~ log(1 + t / 1.021 s)") ok "--scale log, said with its tau" ;;
 *) not_ok "--scale log: $(scale_of "$TMP/log.svg")" ;;
 esac
+# the demo's real runs (Documentation/pictures): every window green
+real() {
+	name=$1 want=$2; shift 2
+	"$BIN" timeline --from-file "$HERE/../../Documentation/pictures/$name.events" "$@" \
+		--svg "$TMP/$name.svg" >/dev/null
+	rc=$?
+	if [ $rc -eq 0 ] && [ "$(windows "$TMP/$name.svg" inside)" = "$want" ] &&
+	   [ "$(windows "$TMP/$name.svg" outside)" = 0 ] &&
+	   python3 "$CHECK" svg "$HERE/../../Documentation/pictures/$name.events" "$TMP/$name.svg" --model >/dev/null &&
+	   png "$TMP/$name.svg"; then
+		ok "$name: $want windows, all green, $(scale_of "$TMP/$name.svg" | sed 's/.*, //')"
+	else
+		not_ok "$name (rc=$rc, $(windows "$TMP/$name.svg" outside) outside)"
+	fi
+}
+real syn-blackhole-6.1 7 --model syn --end 289949827232 --kernel 6.1 hz=250
+real syn-blackhole-6.12 11 --model syn --end 916561733063 --kernel 6.12 hz=250
+real ack3-loss 5 --model synack --kernel 6.1 hz=250
+real blackhole 17 --model data --end 2362530265617 --kernel 6.1 hz=250
+case $(scale_of "$TMP/blackhole.svg") in
+*"log scale"*) ok "924.6 s blackhole: log scale by itself" ;;
+*) not_ok "blackhole scale: $(scale_of "$TMP/blackhole.svg")" ;;
+esac
+
 # past five minutes, log by itself (the 924.6 s and 2 h schedules)
 printf 'ts 1000000000 rule 1 dir out flow 3 src 10.0.0.1:5 dst 10.0.0.2:6 flags PA seq 1 ack 1 len 10 verdict drop
 ts %s rule 1 dir out flow 3 src 10.0.0.1:5 dst 10.0.0.2:6 flags PA seq 1 ack 1 len 10 verdict drop

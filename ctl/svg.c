@@ -20,8 +20,8 @@
  * --scale chooses, and the axis says which.  With --model, timeline.c
  * hands over each checked gap's window (from the packet it counts from):
  * a bar beside the ladder over the window's times, green when the packet
- * came inside it, red when not; with --end, the give-up window and the
- * failure's time.
+ * came inside it, red with a cross when not; with --end, the give-up
+ * window and the failure's time.
  *
  * Plain SVG 1.1 with fonts Debian has (DejaVu), for browsers and
  * rsvg-convert; the elements carry classes (event verdict-V, cross, arrow,
@@ -377,9 +377,9 @@ static void draw_window(FILE *o, const struct axis *a, const struct svg_window *
 	double y1 = y_of(a, w->lo), y2 = y_of(a, w->hi), ya = y_of(a, w->at);
 	const char *c = w->ok ? GREEN : RED;
 
-	if (y2 - y1 < 3) {	/* a window of a jiffy still shows */
-		y1 -= 1.5;
-		y2 += 1.5;
+	if (y2 - y1 < 5) {	/* a window of a jiffy still shows */
+		y1 -= 2.5;
+		y2 += 2.5;
 	}
 	fprintf(o, "<g class=\"window %s\">\n<title>model window [%.3f, %.3f] s: %s</title>\n",
 		w->ok ? "inside" : "outside", (w->lo - a->t0) / 1e9, (w->hi - a->t0) / 1e9,
@@ -388,7 +388,11 @@ static void draw_window(FILE *o, const struct axis *a, const struct svg_window *
 		"fill-opacity=\"0.75\"/>\n", WIN_X, y1, y2 - y1, c);
 	/* the packet's time against it */
 	fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-		"stroke-width=\"2\"/>\n</g>\n", WIN_X - 4, ya, WIN_X + 16, ya, c);
+		"stroke-width=\"2\"/>\n", WIN_X - 4, ya, WIN_X + 16, ya, c);
+	if (!w->ok)	/* seen at a glance, however short the window */
+		fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" fill=\"" RED "\" font-weight=\"bold\" "
+			"font-size=\"16\" text-anchor=\"end\">\u2717</text>\n", WIN_X - 6, ya + 6);
+	fputs("</g>\n", o);
 }
 
 static double draw_flow(FILE *o, const struct tf_svg *s, const struct svg_flow *f, double y0)
@@ -425,13 +429,18 @@ static double draw_flow(FILE *o, const struct tf_svg *s, const struct svg_flow *
 	bottom = a.y0 + a.h;
 	if (f->have_end) {
 		double y = y_of(&a, f->end);
+		bool late = false;
+
+		for (i = 0; i < f->nwin; i++)
+			late |= f->win[i].at == f->end && !f->win[i].ok;
 
 		fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\" "
 			"stroke-dasharray=\"6 3\"/>\n", LEFT_X - 30, y, RIGHT_X + 30, y);
-		snprintf(title, sizeof(title), "%.3f s  the connection failed (--end)",
-			 (f->end - a.t0) / 1e9);
+		snprintf(title, sizeof(title), "%.3f s  the connection failed (--end)%s",
+			 (f->end - a.t0) / 1e9, late ? ", OUTSIDE its window" : "");
 		label_y = label_y + LINE_H > y ? label_y + LINE_H : y;
-		text(o, LABEL_X, label_y + 4, "font-weight=\"bold\"", title);
+		text(o, LABEL_X, label_y + 4, late ? "font-weight=\"bold\" fill=\"" RED "\"" :
+		     "font-weight=\"bold\"", title);
 	}
 	return (label_y > bottom ? label_y : bottom) + 40;
 }

@@ -132,6 +132,12 @@ f=syn-6.1-r6-bad-gap
 rc=$?
 [ $rc -eq 1 ] && [ "$(windows "$TMP/bad.svg" outside)" -ge 1 ] && grep -q "fill=\"#d62728\" fill-opacity" "$TMP/bad.svg" \
 	&& ok "a gap outside its window: exit 1, a red window" || not_ok "bad gap (rc=$rc, $(windows "$TMP/bad.svg" outside) outside)"
+! grep -q 'OUTSIDE its window' "$TMP/syn.svg" && ok "a failure in its window: not marked" || not_ok "good --end marked OUTSIDE"
+"$BIN" timeline --from-file "$DATA/syn-6.1-r6.events" --model syn --end "$(($(cat "$DATA/syn-6.1-r6.end") + 5000000000))" \
+	--kernel 6.1 --svg "$TMP/late.svg" >/dev/null
+rc=$?
+[ $rc -eq 1 ] && grep -q 'the connection failed (--end), OUTSIDE its window' "$TMP/late.svg" \
+	&& ok "a failure 5 s late: exit 1, said in red" || not_ok "late --end (rc=$rc)"
 "$BIN" timeline --from-file "$DATA/syn-6.1-r6.events" --svg "$TMP/log.svg" --scale log >/dev/null
 case $(scale_of "$TMP/log.svg") in
 *"log scale: y ~ log(1 + t / 1.021 s)") ok "--scale log, said with its tau" ;;

@@ -63,9 +63,10 @@ ctl:
 selftests: ctl
 	$(MAKE) -C selftests
 
-# Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), and
-# 30 s of fuzzing the parser.
-unit:
+# Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), its
+# pictures (tcpdump, tshark, rsvg-convert: scripts/install-deps), and 30 s
+# of fuzzing the parser.
+unit: deps
 	$(MAKE) -C ctl check O=$(OUT)
 
 # A fuzzing campaign on the parser; `make unit` runs a short one.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpfaultctl events [--clear] [--follow]
+ * tcpfaultctl events [--clear] [--follow] [--pcap FILE]
  *
- * The file is oldest first.  --follow keeps it open: the kernel's read
+ * The file is oldest first.  --pcap also writes each event as a packet
+ * into FILE, its verdict into FILE.verdicts (pcap.c).  --follow keeps it open: the kernel's read
  * position is an event number, so each read returns only what is new (at
  * the end, wait 100 ms and read again).  A "lost N" line in the stream says
  * N events went (overwritten or cleared) before this reader got to them.
@@ -61,6 +62,8 @@ int tf_event_parse(const char *line, struct tf_event *ev)
 			ok = tf_parse_u64(v, UINT64_MAX, &ev->ack);
 		else if (!strcmp(w, "len"))
 			ok = tf_parse_u64(v, UINT64_MAX, &ev->len);
+		else if (!strcmp(w, "win"))
+			ok = ev->has_win = tf_parse_u64(v, 65535, &ev->win);
 		else if (!strcmp(w, "verdict"))
 			ok = copy_word(ev->verdict, sizeof(ev->verdict), v);
 		else
@@ -119,6 +122,8 @@ static void event_print(const struct tf_event *ev)
 	tf_print_u64("ack", " ack %llu", ev->ack);
 	tf_print_u64("len", " len %llu", ev->len);
 	tf_print_str("verdict", " verdict %s", ev->verdict);
+	if (ev->has_win)
+		tf_print_u64("win", " win %llu", ev->win);
 	tf_print_text("\n");
 	tf_print_close_object();
 }
@@ -132,10 +137,11 @@ static void on_signal(int sig)
 }
 
 /*
- * Prints buf's events (in JSON one object per line when following); a line
- * that is no event is told on stderr.  Returns 0 or TF_EXIT_FAIL.
+ * Prints buf's events (in JSON one object per line when following), each
+ * also into the capture, if any; a line that is no event is told on
+ * stderr.  Returns 0 or TF_EXIT_FAIL.
  */
-static int events_print(char *buf, bool follow)
+static int events_print(char *buf, bool follow, struct tf_pcap *pcap)
 {
 	char *line, *save = NULL;
 	unsigned long long lost;
@@ -156,16 +162,18 @@ static int events_print(char *buf, bool follow)
 			ret = TF_EXIT_FAIL;
 			continue;
 		}
+		if (pcap && tf_pcap_write(pcap, &ev))
+			return TF_EXIT_FAIL;
 		event_print(&ev);
 		if (tf_json && follow)
 			putchar('\n');	/* JSON lines when following */
 	}
 	fflush(stdout);
-	return ret;
+	return pcap && tf_pcap_flush(pcap) ? TF_EXIT_FAIL : ret;
 }
 
 /* Reads the open events file until a signal, printing whole lines. */
-static int events_follow(int fd)
+static int events_follow(int fd, struct tf_pcap *pcap)
 {
 	char buf[65536 + 1];
 	size_t have = 0;
@@ -194,7 +202,8 @@ static int events_follow(int fd)
 		if (!end)
 			continue;	/* a line is far shorter than buf */
 		*end++ = '\0';
-		events_print(buf, true);
+		if (events_print(buf, true, pcap))
+			return TF_EXIT_FAIL;
 		have -= end - buf;
 		memmove(buf, end, have);
 	}
@@ -204,17 +213,31 @@ static int events_follow(int fd)
 int do_events(int argc, char **argv)
 {
 	bool clear = false, follow = false;
+	const char *pcap_file = NULL;
+	struct tf_pcap *pcap = NULL;
 	size_t len;
 	char *buf;
 	int fd, ret;
 
 	for (; argc > 0; argc--, argv++) {
-		if (!strcmp(argv[0], "--clear") || !strcmp(argv[0], "clear"))
+		if (!strcmp(argv[0], "--clear") || !strcmp(argv[0], "clear")) {
 			clear = true;
-		else if (!strcmp(argv[0], "--follow") || !strcmp(argv[0], "follow"))
+		} else if (!strcmp(argv[0], "--follow") || !strcmp(argv[0], "follow")) {
 			follow = true;
-		else
+		} else if (!strcmp(argv[0], "--pcap")) {
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (pcap_file)
+				return tf_duparg(argv[0]);
+			pcap_file = *++argv;
+			argc--;
+		} else {
 			return tf_unknown(argv[0]);
+		}
+	}
+	if (clear && pcap_file && !follow) {
+		tf_err("\"--pcap\" with \"--clear\" needs \"--follow\": nothing is left to write");
+		return TF_EXIT_USAGE;
 	}
 	if (clear) {
 		ret = tf_proc_write("events", "clear\n", 6);
@@ -225,18 +248,26 @@ int do_events(int argc, char **argv)
 		ret = tf_proc_read("events", &buf, &len);
 		if (ret)
 			return ret;
+		if (pcap_file && !(pcap = tf_pcap_open(pcap_file))) {
+			free(buf);
+			return TF_EXIT_FAIL;
+		}
 		tf_print_open_array(NULL);
-		ret = events_print(buf, false);
+		ret = events_print(buf, false, pcap);
 		tf_print_close_array();
 		tf_print_end();
 		free(buf);
-		return ret;
+		return tf_pcap_close(pcap) ? TF_EXIT_FAIL : ret;
 	}
 
 	fd = tf_proc_fd("events");
 	if (fd < 0)
 		return TF_EXIT_FAIL;
-	ret = events_follow(fd);
+	if (pcap_file && !(pcap = tf_pcap_open(pcap_file))) {
+		close(fd);
+		return TF_EXIT_FAIL;
+	}
+	ret = events_follow(fd, pcap);
 	close(fd);
-	return ret;
+	return tf_pcap_close(pcap) ? TF_EXIT_FAIL : ret;
 }

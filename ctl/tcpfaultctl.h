@@ -57,12 +57,34 @@ struct tf_event {
 	char dst[64];
 	char flags[12];
 	uint64_t seq, ack, len;
+	uint64_t win;		/* the header's window, as sent */
+	bool has_win;		/* the line had it (older modules' had not) */
 	char verdict[16];
 };
 /* Parses one events line; returns 0 or -EINVAL. */
 int tf_event_parse(const char *line, struct tf_event *ev);
 /* Splits buf (NUL-terminated) into events; returns count or -errno. */
 int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n);
+
+/* pcap.c: events --pcap FILE (and FILE.verdicts) */
+struct tf_pcap;
+struct tf_pcap *tf_pcap_open(const char *file);	/* NULL: said why */
+int tf_pcap_write(struct tf_pcap *p, const struct tf_event *ev);	/* 0 or -errno */
+int tf_pcap_flush(struct tf_pcap *p);
+int tf_pcap_close(struct tf_pcap *p);
+
+/* svg.c: timeline --svg FILE; timeline.c hands over what it prints */
+enum tf_svg_scale { TF_SVG_AUTO, TF_SVG_LINEAR, TF_SVG_LOG };
+struct tf_svg;
+struct tf_svg *tf_svg_new(enum tf_svg_scale scale, const char *model);	/* NULL: no memory */
+void tf_svg_flow(struct tf_svg *s);	/* a new panel: the events that follow */
+void tf_svg_event(struct tf_svg *s, const struct tf_event *ev);
+/* The model's window [from + lo, from + hi] for the packet (or failure) at at. */
+void tf_svg_window(struct tf_svg *s, uint64_t from, int64_t lo, int64_t hi,
+		   uint64_t at, bool ok);
+void tf_svg_end(struct tf_svg *s, uint64_t end);	/* the connection failed */
+int tf_svg_write(struct tf_svg *s, const char *file);	/* 0 or exit status */
+void tf_svg_free(struct tf_svg *s);
 
 /* Builds model params from "--kernel R" and "name=value" words. */
 struct tf_model_args {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpfaultctl timeline [--flow ID] [--from-file FILE]
+ *                      [--svg FILE [--scale linear|log]]
  *                      [--model KIND [--start NS] [--end NS] [MODEL_ARGS]]
  *
  * Per flow: each event's time from the flow's first event, the gap to the
@@ -14,7 +15,8 @@
  * probe the packets are the probes (pure ACKs), the model's step 0 is the
  * arming of the timer at --start NS (CLOCK_MONOTONIC; events before it are
  * not probes), checked against the first probe and the give-up total.
- * Exit status 1 if anything is outside.
+ * Exit status 1 if anything is outside.  --svg also draws it all as a
+ * ladder diagram (svg.c), each checked window beside its packet.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@ struct timeline {
 	bool have_start;
 	uint64_t start_ns;
 	unsigned int failures;
+	struct tf_svg *svg;		/* NULL: no --svg */
 };
 
 static double secs(int64_t ns)
@@ -97,6 +100,15 @@ static void check_mark(struct timeline *t, bool ok)
 		t->failures++;
 }
 
+/* The check's mark; with --svg, its window [from + lo, from + hi] beside at. */
+static void check_window(struct timeline *t, bool ok, uint64_t from, int64_t lo,
+			 int64_t hi, uint64_t at)
+{
+	if (t->svg)
+		tf_svg_window(t->svg, from, lo, hi, at, ok);
+	check_mark(t, ok);
+}
+
 static void print_window(const char *fmt_prefix, int64_t lo, int64_t hi)
 {
 	char w[64];
@@ -132,6 +144,8 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		    (!t->armed || !t->have_start || evs[idx[i]].ts >= t->start_ns))
 			first_syn = &evs[idx[i]];
 
+	if (t->svg)
+		tf_svg_flow(t->svg);
 	tf_print_open_object(NULL);
 	tf_print_u64("flow", "flow %llu", first->flow);
 	tf_print_str("src", " %s", first->src);
@@ -145,6 +159,8 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 
 		if (i)
 			snprintf(gap, sizeof(gap), "%.3f", secs(ev->ts - prev));
+		if (t->svg)
+			tf_svg_event(t->svg, ev);
 		tf_print_open_object(NULL);
 		tf_print_u64("ts", NULL, ev->ts);
 		tf_print_secs("t", "%10.3f", secs(ev->ts - first->ts));
@@ -163,7 +179,8 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 					const struct tf_model_step *s = &m->step[nsyn - 1];
 
 					print_window(" %-18s", s->win_lo_ns, s->win_hi_ns);
-					check_mark(t, tf_model_in_window(s, g));
+					check_window(t, tf_model_in_window(s, g), ev->ts - g,
+						     s->win_lo_ns, s->win_hi_ns, ev->ts);
 				} else {
 					tf_print_text(" (no more %ss due)", t->tx_name);
 					check_mark(t, false);
@@ -204,14 +221,16 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		tf_print_open_object("giveup");
 		tf_print_secs("wait", "give-up: %.3f s after the last ", secs(wait));
 		tf_print_text("%s", t->tx_name);
+		if (t->svg)
+			tf_svg_end(t->svg, t->end_ns);
 		if (s && s->fire != TF_FIRE_RETRANSMIT) {
 			print_window(" %s", s->win_lo_ns, s->win_hi_ns);
-			ok = tf_model_in_window(s, wait);
+			check_window(t, tf_model_in_window(s, wait), t->end_ns - wait,
+				     s->win_lo_ns, s->win_hi_ns, t->end_ns);
 		} else {
 			tf_print_text(" (the model does not give up here)");
-			ok = false;
+			check_mark(t, false);
 		}
-		check_mark(t, ok);
 		tf_print_text("\n");
 		tf_print_secs("total", "          %.3f s after the first ", secs(total));
 		tf_print_text("%s", t->armed ? "arming (--start)" : t->tx_name);
@@ -235,7 +254,9 @@ int do_timeline(int argc, char **argv)
 {
 	struct tf_model_args margs = { 0 };
 	struct timeline t = { 0 };
-	const char *file = NULL;
+	const char *file = NULL, *svg_file = NULL;
+	enum tf_svg_scale scale = TF_SVG_AUTO;
+	bool have_scale = false;
 	struct tf_model *m = NULL;
 	struct tf_event *evs = NULL;
 	enum tf_model_kind kind = TF_MODEL_SYN;
@@ -281,6 +302,24 @@ int do_timeline(int argc, char **argv)
 			if (!tf_parse_u64(argv[1], INT64_MAX, &t.end_ns))
 				return tf_invarg(argv[1], argv[0]);
 			t.have_end = true;
+		} else if (!strcmp(argv[0], "--svg")) {
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (svg_file)
+				return tf_duparg(argv[0]);
+			svg_file = argv[1];
+		} else if (!strcmp(argv[0], "--scale")) {
+			if (argc < 2)
+				return tf_missing(argv[0]);
+			if (have_scale)
+				return tf_duparg(argv[0]);
+			if (!strcmp(argv[1], "linear"))
+				scale = TF_SVG_LINEAR;
+			else if (!strcmp(argv[1], "log"))
+				scale = TF_SVG_LOG;
+			else
+				return tf_invarg(argv[1], argv[0]);
+			have_scale = true;
 		} else if (!strcmp(argv[0], "--from-file")) {
 			if (argc < 2)
 				return tf_missing(argv[0]);
@@ -300,6 +339,10 @@ int do_timeline(int argc, char **argv)
 		tf_err("\"%s\" needs \"--model\"", t.have_end ? "--end" :
 		       t.have_start ? "--start" :
 		       margs.kernel ? "--kernel" : margs.sets[0]);
+		return TF_EXIT_USAGE;
+	}
+	if (have_scale && !svg_file) {
+		tf_err("\"--scale\" needs \"--svg\"");
 		return TF_EXIT_USAGE;
 	}
 	if (want_model) {
@@ -330,6 +373,14 @@ int do_timeline(int argc, char **argv)
 		t.tx_flags = "A";	/* probes: pure ACKs, seq snd_una - 1 */
 		t.tx_name = "probe";
 		t.armed = true;
+	}
+	if (svg_file) {
+		t.svg = tf_svg_new(scale, want_model ? tf_model_kind_name(kind) : NULL);
+		if (!t.svg) {
+			tf_err("out of memory");
+			ret = TF_EXIT_FAIL;
+			goto out;
+		}
 	}
 	t.yes = utf8_locale() ? "\u2713 ok" : "ok";
 	t.no = utf8_locale() ? "\u2717 FAIL" : "FAIL";
@@ -381,6 +432,10 @@ int do_timeline(int argc, char **argv)
 	}
 	tf_print_close_array();
 	tf_print_end();
+	if (t.svg && tf_svg_write(t.svg, svg_file)) {
+		ret = TF_EXIT_FAIL;
+		goto out;
+	}
 	if (m) {
 		bool any_syn = false;
 
@@ -398,5 +453,6 @@ out:
 	free(evs);
 	free(buf);
 	free(m);
+	tf_svg_free(t.svg);
 	return ret;
 }

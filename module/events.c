@@ -57,6 +57,7 @@ void tf_event_record(struct tf_ring *ring, const struct tf_pkt *pkt,
 		.seq		= pkt->seq,
 		.ack		= pkt->ack,
 		.len		= pkt->len,
+		.win		= pkt->win,
 		.sport		= pkt->sport,
 		.dport		= pkt->dport,
 		.family		= pkt->family,
@@ -113,6 +114,6 @@ void tf_event_show(struct seq_file *m, const struct tf_event *ev)
 	else
 		seq_printf(m, "src [%pI6c]:%u dst [%pI6c]:%u", ev->saddr,
 			   ev->sport, ev->daddr, ev->dport);
-	seq_printf(m, " flags %s seq %u ack %u len %u verdict %s\n", flags,
-		   ev->seq, ev->ack, ev->len, tf_action_name(ev->verdict));
+	seq_printf(m, " flags %s seq %u ack %u len %u verdict %s win %u\n", flags,
+		   ev->seq, ev->ack, ev->len, tf_action_name(ev->verdict), ev->win);
 }

@@ -85,6 +85,7 @@ static bool tf_pkt_parse(struct sk_buff *skb, u8 pf, struct tf_pkt *pkt)
 	pkt->seq = ntohl(th->seq);
 	pkt->ack = ntohl(th->ack_seq);
 	pkt->len = skb->len - thoff - hdrlen;
+	pkt->win = ntohs(th->window);
 	pkt->flags = tcp_flag_byte(th);
 
 	/* Stages: a FIN may carry data; a pure ACK is only what is left. */

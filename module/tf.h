@@ -80,6 +80,7 @@ struct tf_pkt {
 	u8	stages;			/* TF_STAGE_* bits */
 	u8	flags;			/* TF_FLAG_*: the header's flags */
 	u16	sport, dport;		/* host order */
+	u16	win;			/* the header's window, unscaled */
 	u32	seq, ack, len;
 	u32	thoff;			/* TCP header offset in the skb */
 	u8	cookie;			/* TF_COOKIE_*, once ack_known */
@@ -107,7 +108,7 @@ struct tf_event {
 	u32	rule_id;
 	u32	flow_id;
 	u32	seq, ack, len;
-	u16	sport, dport;
+	u16	sport, dport, win;
 	u8	family, dir, flags, verdict;
 	u8	saddr[16], daddr[16];
 };

@@ -64,6 +64,7 @@ TRACE_EVENT(tcpfault_event,
 			     __field(u32, seq)
 			     __field(u32, ack)
 			     __field(u32, len)
+			     __field(u16, win)
 			     __array(u8, src, sizeof(struct sockaddr_in6))
 			     __array(u8, dst, sizeof(struct sockaddr_in6))),
 	    TP_fast_assign(__entry->ts = ev->ts;
@@ -80,13 +81,14 @@ TRACE_EVENT(tcpfault_event,
 			   __entry->seq = ev->seq;
 			   __entry->ack = ev->ack;
 			   __entry->len = ev->len;
+			   __entry->win = ev->win;
 			   memset(__entry->src, 0, sizeof(__entry->src));
 			   memset(__entry->dst, 0, sizeof(__entry->dst));
 			   tf_trace_sockaddr(__entry->src, ev->family, ev->saddr,
 					     ev->sport);
 			   tf_trace_sockaddr(__entry->dst, ev->family, ev->daddr,
 					     ev->dport);),
-	    TP_printk("ts=%llu rule=%u dir=%s flow=%u src=%pISpc dst=%pISpc flags=%s seq=%u ack=%u len=%u verdict=%s netns=%u",
+	    TP_printk("ts=%llu rule=%u dir=%s flow=%u src=%pISpc dst=%pISpc flags=%s seq=%u ack=%u len=%u verdict=%s win=%u netns=%u",
 		      __entry->ts, __entry->rule,
 		      __print_symbolic(__entry->dir,
 				       TF_DIRS(TF_PAIR, TF_PAIR_END)),
@@ -96,7 +98,7 @@ TRACE_EVENT(tcpfault_event,
 		      __entry->seq, __entry->ack, __entry->len,
 		      __print_symbolic(__entry->verdict,
 				       TF_ACTIONS(TF_PAIR, TF_PAIR_END)),
-		      __entry->netns)
+		      __entry->win, __entry->netns)
 );
 
 #endif /* _TF_TRACE_H */

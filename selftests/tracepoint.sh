@@ -3,9 +3,10 @@
 #
 # The tcpfault:tcpfault_event tracepoint carries what the event log does:
 # one trace line per event, same rule, flow, direction, addresses, flags,
-# sequence numbers and verdict, every action by its name, also as decoded
-# by trace-cmd from the format alone (TRACE_DEFINE_ENUM); and scalar
-# sport, dport, family and netns to filter on.
+# sequence numbers, verdict and window, and the namespace; every action by
+# its name, also as decoded by trace-cmd from the format alone
+# (TRACE_DEFINE_ENUM); and scalar sport, dport, family and netns to filter
+# on.
 #
 #   cli                                   srv
 #   +----------------------+  veth  +----------------------+
@@ -40,12 +41,16 @@ cleanup()
 	[ -z "${TF_TMP:-}" ] || rm -rf "$TF_TMP"
 }
 
-# The events file's line, rewritten the way the tracepoint prints it.
+# The events file's line, rewritten the way the tracepoint prints it, with
+# the namespace's inode number last.
 events_as_trace()
 {
+	local netns
+
+	netns=$(ip netns exec "$srv" stat -L -c %i /proc/self/ns/net)
 	ip netns exec "$srv" cat /proc/net/tcpfault/events |
-		awk -v ns="$(srv_netns)" '{ printf "ts=%s rule=%s dir=%s flow=%s src=%s dst=%s flags=%s seq=%s ack=%s len=%s verdict=%s netns=%s\n",
-			$2, $4, $6, $8, $10, $12, $14, $16, $18, $20, $22, ns }'
+		awk -v netns="$netns" '{ printf "ts=%s rule=%s dir=%s flow=%s src=%s dst=%s flags=%s seq=%s ack=%s len=%s verdict=%s win=%s netns=%s\n",
+			$2, $4, $6, $8, $10, $12, $14, $16, $18, $20, $22, $24, netns }'
 }
 
 # The inode of srv's network namespace, as the tracepoint's netns.

@@ -13,7 +13,15 @@
  *                 model's tcp_rto_min_us= and rto_min_us=), so on a veth
  *                 icsk_rto = usecs_to_jiffies(srtt + 200 ms) = 51 jiffies
  *                 (204 ms) at HZ=250 for any 0 < srtt <= 4 ms. Parameter
- *                 rto_ms (default 204).
+ *                 rto_ms (default 204), icsk_rto as tcpi_rto (`ss -ti`)
+ *                 shows it: any u32 of microseconds, up to 4294967 ms.
+ *   tcp_metrics.c tcp_init_metrics(), at the end of the handshake: with an
+ *                 RTT cached for the peer's address (a connection to it
+ *                 before, in this namespace) icsk_rto = 3 * cached RTT,
+ *                 NOT bounded by TCP_RTO_MAX: a tcpi_rto above 120 s is
+ *                 real. Every timer, though, is armed through
+ *                 inet_csk_reset_xmit_timer(), which caps it at max_when
+ *                 = TCP_RTO_MAX: such a flow retransmits every 120 s.
  *   tcp_output.c  tcp_write_xmit() -> tcp_event_new_data_sent() arms the
  *                 RTO (tcp_rearm_rto, icsk_rto, no user-timeout clamp), then
  *                 tcp_schedule_loss_probe(): with tcp_early_retrans 3 or 4,
@@ -85,7 +93,7 @@ int tf_model_data_param_set(struct tf_model_params *p, const char *name, const c
 	if (!strcmp(name, "tcp_early_retrans"))
 		return tf_model_parse_int(value, 0, 4, &p->early_retrans);
 	if (!strcmp(name, "rto_ms"))
-		return tf_model_parse_int(value, 1, 120000, &p->rto_ms);
+		return tf_model_parse_int(value, 1, UINT32_MAX / 1000, &p->rto_ms);
 	if (!strcmp(name, "srtt_us"))
 		return tf_model_parse_int(value, 1, 120000000, &p->srtt_us);
 	return -ENOENT;
@@ -137,7 +145,7 @@ static int model_rtx(struct tf_model *m)
 	bool origin = false, maybe_seen = false;
 	unsigned int retrans = 0, k;
 
-	if (rto > rto_max)
+	if (rto > rto_max)		/* inet_csk_reset_xmit_timer(): max_when */
 		rto = rto_max;
 	m->tlp = (p->early_retrans == 3 || p->early_retrans == 4);
 	pto = tf_us2j(2ull * p->srtt_us + rto_min_us, p->hz);
@@ -162,7 +170,8 @@ static int model_rtx(struct tf_model *m)
 
 		s->nominal_ns = tf_j2ns(jnom, p->hz);
 		if (!origin) {
-			/* tcp_rearm_rto(): full icsk_rto (or the PTO), no clamp */
+			/* tcp_rearm_rto(): full icsk_rto (or the PTO), no
+			 * user-timeout clamp; TCP_RTO_MAX caps it, as above */
 			dmin = dmax = dnom = is_tlp ? pto : rto;
 		} else {
 			int64_t elo, ehi;

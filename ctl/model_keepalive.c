@@ -213,8 +213,10 @@ int tf_model_probe(struct tf_model *m)
 		bool give_min, give_max;
 
 		if (k == 0) {
-			/* tcp_check_probe_timer(): not clamped */
-			dmin = dmax = dnom = base;
+			/* tcp_check_probe_timer(): no user-timeout clamp, but
+			 * max_when (an icsk_rto from tcp_init_metrics() can
+			 * exceed TCP_RTO_MAX: model_data.c) */
+			dmin = dmax = dnom = base < rto_max ? base : rto_max;
 		} else {
 			int64_t when = base << (backoff < bo_cap ? backoff : bo_cap);
 

@@ -107,6 +107,44 @@ static void test_fin(void)
 	      (unsigned long long)m.budget_ms);
 }
 
+/*
+ * An RTT cached for the peer (tcp_init_metrics()) seeds icsk_rto at 3 x
+ * that RTT, unbounded: scenarios.sh's silent-listen saw tcpi_rto 142584 ms
+ * after a connection to the same address whose RTT sample spanned a long
+ * wait. The timers stay capped at TCP_RTO_MAX (max_when).
+ */
+static void test_cached_rto(void)
+{
+	struct tf_model_params p;
+	unsigned int i;
+
+	tf_model_params_init(&p, "6.12");
+	CHECK(tf_model_param_set(&p, "rto_ms", "142584") == 0, "rto 142584 accepted");
+	CHECK(tf_model_param_set(&p, "rto_ms", "4294967") == 0, "rto: any u32 of us");
+	CHECK(tf_model_param_set(&p, "rto_ms", "4294968") == -EINVAL, "rto 4294968");
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "rto_ms", "142584", NULL });
+	CHECK(m.rto == 30000 && m.pto == 51, "capped: rto %llu pto %llu",
+	      (unsigned long long)m.rto, (unsigned long long)m.pto);
+	CHECK(m.step[0].fire == TF_FIRE_TLP, "the probe first");
+	for (i = 1; i < m.nsteps; i++)
+		CHECK(m.step[i].timer_min == 30000 && m.step[i].timer_max == 30000,
+		      "step %u: %u-%u", i, m.step[i].timer_min, m.step[i].timer_max);
+	/* probe, then 120 s apart: 924.6 s from the first RTO retransmission */
+	CHECK(m.err == ETIMEDOUT && m.retrans_max == 9, "retrans %u-%u", m.retrans_min,
+	      m.retrans_max);
+	/* the same as rto_ms=120000 (the cap) */
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "rto_ms", "120000", NULL });
+	CHECK(m.rto == 30000 && m.retrans_max == 9, "120000: %u", m.retrans_max);
+	/* an orphan with such an RTO is not alive: tcp_orphan_retries 0 gives up */
+	compute(TF_MODEL_FIN, "6.12", (const char *const[]){ "rto_ms", "142584",
+							     "tcp_early_retrans", "0", NULL });
+	CHECK(m.retrans_max == 1 && m.budget_ms == 200, "fin dead: %u", m.retrans_max);
+	/* zero-window probes: the first timer capped too */
+	compute(TF_MODEL_PROBE, "6.12", (const char *const[]){ "rto_ms", "142584", NULL });
+	CHECK(m.step[0].timer_min == 30000 && m.step[1].timer_min == 30000,
+	      "probe0 capped: %u %u", m.step[0].timer_min, m.step[1].timer_min);
+}
+
 static void test_bad(void)
 {
 	struct tf_model_params p;
@@ -167,6 +205,7 @@ int main(void)
 	test_retries();
 	test_user_timeout();
 	test_fin();
+	test_cached_rto();
 	test_bad();
 	test_reference();
 	printf("model_data_test: %d checks, %d failures\n", checks, failures);

@@ -21,6 +21,8 @@
 #                           run_kselftest.sh, the suites, their helpers,
 #                           tcpfaultctl, the module for each kernel
 #   make kselftest-tar      the same as out/tcpfault-kselftest.tar.gz
+#   make check-kselftest-package  the tarball unpacked alone in a guest of
+#                           each kernel, two suites through run_kselftest.sh
 #   make install            module (running kernel), tool, man page
 #   make dkms-install       register the module with DKMS
 
@@ -39,7 +41,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: kselftest-install kselftest-tar
+.PHONY: kselftest-install kselftest-tar check-kselftest-package
 .PHONY: all module modules ctl selftests unit fuzz check check-guests check-debug demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
@@ -80,6 +82,9 @@ kselftest-tar: modules selftests
 	scripts/kselftest-install $(OUT)/kselftest-package $(KERNELS)
 	tar -C $(OUT)/kselftest-package --owner=0 --group=0 -czf $(OUT)/tcpfault-kselftest.tar.gz .
 	@echo "make: $(OUT)/tcpfault-kselftest.tar.gz ($$(du -h $(OUT)/tcpfault-kselftest.tar.gz | cut -f1))"
+
+check-kselftest-package: kselftest-tar
+	scripts/check-kselftest-package $(KERNELS)
 
 # Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), and
 # 30 s of fuzzing the parser.

@@ -16,6 +16,13 @@
 #                           a guest (real clock, or instruction-counted; not
 #                           a test): BENCH_REPS, BENCH_SECONDS
 #   make style / sparse     checkpatch --strict / sparse on the module
+#   make kselftest-install INSTALL_PATH=DIR
+#                           an installed kselftest tree that runs alone:
+#                           run_kselftest.sh, the suites, their helpers,
+#                           tcpfaultctl, the module for each kernel
+#   make kselftest-tar      the same as out/tcpfault-kselftest.tar.gz
+#   make check-kselftest-package  the tarball unpacked alone in a guest of
+#                           each kernel, two suites through run_kselftest.sh
 #   make install            module (running kernel), tool, man page
 #   make dkms-install       register the module with DKMS
 
@@ -34,6 +41,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
+.PHONY: kselftest-install kselftest-tar check-kselftest-package
 .PHONY: all module modules ctl selftests unit fuzz check check-guests check-debug demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
@@ -62,6 +70,21 @@ ctl:
 
 selftests: ctl
 	$(MAKE) -C selftests
+
+# The suites as an installed kselftest tree, and as a tarball of one (what
+# tuxrun's KSELFTEST=URL and LAVA's kselftest jobs unpack).
+kselftest-install: modules selftests
+	@test -n "$(INSTALL_PATH)" || { echo "make: kselftest-install needs INSTALL_PATH=DIR" >&2; exit 2; }
+	scripts/kselftest-install $(abspath $(INSTALL_PATH)) $(KERNELS)
+
+kselftest-tar: modules selftests
+	rm -rf $(OUT)/kselftest-package
+	scripts/kselftest-install $(OUT)/kselftest-package $(KERNELS)
+	tar -C $(OUT)/kselftest-package --owner=0 --group=0 -czf $(OUT)/tcpfault-kselftest.tar.gz .
+	@echo "make: $(OUT)/tcpfault-kselftest.tar.gz ($$(du -h $(OUT)/tcpfault-kselftest.tar.gz | cut -f1))"
+
+check-kselftest-package: kselftest-tar
+	scripts/check-kselftest-package $(KERNELS)
 
 # Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), its
 # pictures (tcpdump, tshark, rsvg-convert: scripts/install-deps), and 30 s

@@ -55,12 +55,12 @@ PATH=$TF_DIR:$TF_DIR/../out/selftests:$TF_DIR/../out:$PATH
 TF_PORT=8080
 TF_RELEASE=$(uname -r)
 
-# Every suite: skip (exit 4) unless the tools, the helpers and the module
-# are here. Arguments: "noload" = the suite loads the module itself; the
+# Every suite: skip (exit 4) unless the tools and the helpers are here, and
+# the module is loaded or can be (tf_load_module). Arguments: "noload" = the suite loads the module itself; the
 # names of further tools the suite needs.
 tf_require()
 {
-	local tool load=1
+	local tool load=1 why
 
 	ktap_print_header
 	if [ "$(id -u)" -ne 0 ]; then
@@ -77,20 +77,42 @@ tf_require()
 			exit "$KSFT_SKIP"
 		fi
 	done
-	if [ -n "$load" ] && [ ! -d /proc/net/tcpfault ]; then
-		ktap_skip_all "tcpfault module not loaded (insmod out/$TF_RELEASE/tcpfault.ko)"
+	if [ -n "$load" ] && ! why=$(tf_load_module); then
+		ktap_skip_all "$why"
 		exit "$KSFT_SKIP"
 	fi
 }
 
-# The module file for the running kernel: $TCPFAULT_KO, out/RELEASE/, one
-# beside the suites, or the installed module.
+# tf_load_module: load the module unless it is: modprobe tcpfault (an
+# installed or DKMS-built one), else the file tf_module_path finds (a
+# kselftest package's modules/RELEASE/, the checkout's out/RELEASE/).
+# Prints why not, when it cannot.
+tf_load_module()
+{
+	local ko err
+
+	[ -d /proc/net/tcpfault ] && return 0
+	modprobe -q tcpfault 2>/dev/null && [ -d /proc/net/tcpfault ] && return 0
+	ko=$(tf_module_path)
+	if [ -z "$ko" ]; then
+		echo "no tcpfault module for kernel $TF_RELEASE (build it: make module KVER=$TF_RELEASE; package it: make kselftest-install)"
+		return 1
+	fi
+	if ! err=$(insmod "$ko" 2>&1) || [ ! -d /proc/net/tcpfault ]; then
+		echo "insmod $ko failed on kernel $TF_RELEASE: $err"
+		return 1
+	fi
+}
+
+# The module file for the running kernel: $TCPFAULT_KO, the checkout's
+# out/RELEASE/, a kselftest package's modules/RELEASE/, one beside the
+# suites, or the installed module.
 tf_module_path()
 {
 	local ko
 
 	for ko in "${TCPFAULT_KO:-}" "$TF_DIR/../out/$TF_RELEASE/tcpfault.ko" \
-		  "$TF_DIR/tcpfault.ko"; do
+		  "$TF_DIR/modules/$TF_RELEASE/tcpfault.ko" "$TF_DIR/tcpfault.ko"; do
 		if [ -n "$ko" ] && [ -r "$ko" ]; then
 			echo "$ko"
 			return 0

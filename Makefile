@@ -7,6 +7,7 @@
 #   make module KVER=R      out/R/tcpfault.ko against /lib/modules/R/build
 #   make modules            the module for every installed guest kernel
 #   make check              everything, tested in guests of both kernels
+#                           (through the kselftest package, as a test VM)
 #   make check-debug        every suite on a KASAN/lockdep/kmemleak 6.12 kernel
 #                           built from linux-source-6.12 (cached in
 #                           out/debug-kernel; not part of make check)
@@ -101,7 +102,7 @@ deps:
 
 # Every suite, in a guest of every installed kernel, virtual clock, the
 # guests side by side; consoles in out/check-RELEASE.log.
-check-guests:
+check-guests: kselftest-tar
 	scripts/check-guests $(KERNELS)
 
 # Documentation/timers.rst: model vs measured, from the suites' logs.

@@ -176,7 +176,144 @@ tf_field()
 	return 1
 }
 
-# tf_check DESCRIPTION CMD...: one KTAP test point from a command's status.
+# --- Checks and cases
+# As in the kernel's forwarding/lib.sh: a case (a test_* function named in
+# ALL_TESTS) makes checks, each of which records the first one that fails
+# (RET and retmsg, net/lib.sh's variables; ret_set_ksft_status keeps the
+# first message), and ends with log_test TITLE, which prints one KTAP
+# test point and, when it failed, that check's reason and what it saw.
+# Later failures of the same case are counted, not reported.
+
+TF_NFAIL=0
+
+# check_err ERR MSG: fail unless ERR (a status, usually $?) is 0.
+# shellcheck disable=SC2154 # ksft_pass, ksft_fail ... are net/lib.sh's
+check_err()
+{
+	if (($1)); then
+		TF_NFAIL=$((TF_NFAIL + 1))
+		ret_set_ksft_status "$ksft_fail" "$2"
+	fi
+	return 0
+}
+
+# check_fail ERR MSG: fail if ERR is 0 (something that must not succeed).
+# shellcheck disable=SC2154
+check_fail()
+{
+	if ((!$1)); then
+		TF_NFAIL=$((TF_NFAIL + 1))
+		ret_set_ksft_status "$ksft_fail" "$2"
+	fi
+	return 0
+}
+
+# tf_check_eq WHAT GOT WANT (and _ne): a value as a string; the message is
+# "WHAT: saw GOT, want WANT".
+tf_check_eq()
+{
+	[ "$2" = "$3" ]
+	check_err $? "$1: saw '$2', want '$3'"
+}
+
+tf_check_ne()
+{
+	[ "$2" != "$3" ]
+	check_err $? "$1: saw '$2', want anything but that"
+}
+
+# tf_check_ge / _gt / _le / _lt WHAT GOT BOUND: an integer against a bound
+# (not an integer: failed).
+tf_check_int()
+{
+	test "$2" "$3" "$4" 2>/dev/null
+	check_err $? "$1: saw '$2', want $5 $4"
+}
+
+tf_check_ge() { tf_check_int "$1" "$2" -ge "$3" ">="; }
+tf_check_gt() { tf_check_int "$1" "$2" -gt "$3" ">"; }
+tf_check_le() { tf_check_int "$1" "$2" -le "$3" "<="; }
+tf_check_lt() { tf_check_int "$1" "$2" -lt "$3" "<"; }
+
+# tf_check_range WHAT GOT MIN MAX: an integer in [MIN, MAX].
+tf_check_range()
+{
+	[ "$2" -ge "$3" ] 2>/dev/null && [ "$2" -le "$4" ]
+	check_err $? "$1: saw '$2', want $3..$4"
+}
+
+# tf_check_grep WHAT PATTERN TEXT: TEXT has a line matching PATTERN
+# (grep -E with -E as a leading argument: tf_check_grep WHAT -E RE TEXT).
+tf_check_grep()
+{
+	local what=$1 opt=()
+
+	shift
+	if [ "$1" = -E ]; then
+		opt=(-E)
+		shift
+	fi
+	grep -q "${opt[@]}" -- "$1" <<<"$2"
+	check_err $? "$what: no '$1' in '$(tf_oneline "$2")'"
+}
+
+# tf_check_nogrep WHAT PATTERN TEXT: no line of TEXT matches PATTERN.
+tf_check_nogrep()
+{
+	! grep -q -- "$2" <<<"$3"
+	check_err $? "$1: '$2' in '$(tf_oneline "$3")'"
+}
+
+# tf_check_cmd WHAT CMD...: CMD succeeds; the message names CMD (its
+# arguments expanded) and its status.
+tf_check_cmd()
+{
+	local what=$1 st
+
+	shift
+	"$@"
+	st=$?
+	check_err $st "$what: '$*' exited $st"
+	return $st
+}
+
+# tf_oneline TEXT: TEXT on one line, at most 300 characters.
+tf_oneline()
+{
+	local t=${1//$'\n'/ | }
+
+	[ ${#t} -le 300 ] || t="${t:0:300}..."
+	echo -n "$t"
+}
+
+# log_test TITLE: the case's KTAP test point from RET (pass, fail, xfail or
+# skip, with retmsg as the reason), then RET and retmsg reset for the next
+# case. (net/lib.sh's own prints "TEST: ... [FAIL]" lines, not KTAP.)
+# shellcheck disable=SC2154
+log_test()
+{
+	local title=$1 more=
+
+	[ "$TF_NFAIL" -le 1 ] || more=" (and $((TF_NFAIL - 1)) later failed checks)"
+	case $RET in
+	"$ksft_pass") ktap_test_pass "$title" ;;
+	"$ksft_skip") ktap_test_skip "$title${retmsg:+ ($retmsg)}" ;;
+	"$ksft_xfail")
+		echo "# ${TF_TEST:-case}: XFAIL: $retmsg"
+		__ktap_test ok "$title" XFAIL
+		KTAP_CNT_PASS=$((KTAP_CNT_PASS + 1)) ;;
+	*)
+		echo "# ${TF_TEST:-case}: FAIL: ${retmsg:-no reason given}$more"
+		ktap_test_fail "$title" ;;
+	esac
+	RET=$ksft_pass
+	retmsg=
+	TF_NFAIL=0
+}
+
+# tf_check DESCRIPTION CMD... and tf_result OK DESCRIPTION: the old
+# reporting, one KTAP test point from a status without a reason; being
+# replaced by the checks and log_test above.
 tf_check()
 {
 	local desc=$1
@@ -189,7 +326,6 @@ tf_check()
 	fi
 }
 
-# tf_result OK DESCRIPTION: one KTAP test point, passed if OK is 1.
 tf_result()
 {
 	if [ "$1" -eq 1 ]; then
@@ -199,21 +335,80 @@ tf_result()
 	fi
 }
 
-# tf_run_tests: a suite's main part. Runs the suite's setup() (skipping
-# everything if it fails), each function named in ALL_TESTS, and its
-# cleanup() on exit.
+# tf_selected_tests: the cases to run, one a line: TESTS (net/lib.sh's
+# convention, names from ALL_TESTS) or all of ALL_TESTS. A name not in
+# ALL_TESTS fails, unless TF_TESTS_ANY=1 (selftests/run.sh, which gives
+# one TESTS to several suites and checks the names itself).
+tf_selected_tests()
+{
+	local t bad=
+
+	local all
+
+	read -r -d '' -a all <<<"$ALL_TESTS"
+	if [ -z "${TESTS:-}" ]; then
+		printf '%s\n' "${all[@]}"
+		return 0
+	fi
+	for t in ${TESTS}; do
+		if [[ " ${all[*]} " == *" $t "* ]]; then
+			echo "$t"
+		elif [ "${TF_TESTS_ANY:-}" != 1 ]; then
+			echo "# TESTS: no case $t here (ALL_TESTS: ${all[*]})" >&2
+			bad=1
+		fi
+	done
+	[ -z "$bad" ]
+}
+
+# tf_setup: the suite's setup(), and when it fails, which of its own
+# steps did: TF_SETUP_STEP, the last command setup() itself ran before it
+# returned (not counting the return).
+tf_setup()
+{
+	local st
+
+	TF_SETUP_STEP=
+	TF_SETUP_CUR=
+	set -T
+	trap '[ "${FUNCNAME[0]}" = setup ] && [[ $BASH_COMMAND != return* ]] && TF_SETUP_CUR=$BASH_COMMAND' DEBUG
+	setup
+	st=$?
+	trap - DEBUG
+	set +T
+	TF_SETUP_STEP=$TF_SETUP_CUR
+	return $st
+}
+
+# tf_run_tests: a suite's main part. Runs the suite's setup(), each case
+# tf_selected_tests names (test_* functions ending in log_test), and its
+# cleanup() on exit. A failing setup() is the suite's own fault: every
+# selected case fails with the step that did (a missing tool or kernel
+# option is a SKIP, decided before, by tf_require or the suite).
 tf_run_tests()
 {
-	local t
+	local t tests
 
 	trap cleanup EXIT
-	if ! setup; then
-		ktap_skip_all "cannot set up the namespaces"
+	tests=$(tf_selected_tests) || exit "$KSFT_FAIL"
+	if [ -z "$tests" ]; then
+		ktap_skip_all "no case of this suite in TESTS"
 		exit "$KSFT_SKIP"
 	fi
-	ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+	ktap_set_plan "$(wc -w <<<"$tests")"
 	echo "# kernel $TF_RELEASE"
-	for t in $ALL_TESTS; do
+	if ! tf_setup; then
+		echo "# setup failed at: $TF_SETUP_STEP"
+		for t in $tests; do
+			ktap_test_fail "$t (setup failed)"
+		done
+		ktap_finished
+	fi
+	for t in $tests; do
+		RET=$ksft_pass
+		retmsg=
+		TF_NFAIL=0
+		TF_TEST=$t
 		$t
 	done
 	ktap_finished

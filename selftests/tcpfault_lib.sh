@@ -433,6 +433,62 @@ tf_dmesg_clean()
 	return 0
 }
 
+# --- Conditions to wait on (slowwait SECONDS COND ARGS...): named, so a
+# wait says what it waits for; each is true or false, without sleeping.
+
+# tf_ss_count_is NS N SS_FILTER...: exactly N TCP sockets in NS match
+# `ss -Htan SS_FILTER...` (e.g. state established "( sport = :80 )").
+tf_ss_count_is()
+{
+	local ns=$1 n=$2
+
+	shift 2
+	[ "$(tf_nsx "$ns" ss -Htan "$@" | wc -l)" = "$n" ]
+}
+
+# tf_ss_match NS REGEX: a line of `ss -Htan` in NS matches REGEX (grep -E).
+tf_ss_match()
+{
+	tf_nsx "$1" ss -Htan | grep -qE -- "$2"
+}
+
+# tf_events_ge NS N [PATTERN]: NS's event log has N events (matching
+# PATTERN, grep) or more.
+tf_events_ge()
+{
+	[ "$(tf_nsx "$1" grep -c -- "${3:-.}" /proc/net/tcpfault/events)" -ge "$2" ]
+}
+
+# tf_stat_is NS KEY N, tf_stat_ge NS KEY N: a counter of NS's stats file.
+tf_stat_is()
+{
+	[ "$(tf_nsx "$1" sed -n "s/^$2 //p" /proc/net/tcpfault/stats)" = "$3" ]
+}
+
+tf_stat_ge()
+{
+	[ "$(tf_nsx "$1" sed -n "s/^$2 //p" /proc/net/tcpfault/stats)" -ge "$3" ] 2>/dev/null
+}
+
+# tf_pid_gone PID: process PID has exited.
+tf_pid_gone()
+{
+	! kill -0 "$1" 2>/dev/null
+}
+
+# tf_netns_gone NAME: no network namespace NAME in `ip netns list`.
+tf_netns_gone()
+{
+	! ip netns list | grep -q "^$1\b"
+}
+
+# tf_pid_in_netns PID NS: process PID is in network namespace NS (it has
+# entered it).
+tf_pid_in_netns()
+{
+	[ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$2")" ]
+}
+
 # tf_reset NS: start NS from an empty rule table and event log.
 tf_reset()
 {

@@ -264,17 +264,18 @@ tf_check_nogrep()
 	check_err $? "$1: '$2' in '$(tf_oneline "$3")'"
 }
 
-# tf_check_cmd WHAT CMD...: CMD succeeds; the message names CMD (its
-# arguments expanded) and its status.
+# tf_check_cmd WHAT CMD...: CMD (in this shell: a function may set
+# variables) succeeds; the message names CMD, its arguments expanded, and
+# its status.
 tf_check_cmd()
 {
-	local what=$1 st
+	local _tf_what=$1 _tf_st
 
 	shift
 	"$@"
-	st=$?
-	check_err $st "$what: '$*' exited $st"
-	return $st
+	_tf_st=$?
+	check_err $_tf_st "$_tf_what: '$*' exited $_tf_st"
+	return $_tf_st
 }
 
 # tf_oneline TEXT: TEXT on one line, at most 300 characters.

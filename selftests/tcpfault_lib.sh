@@ -257,11 +257,18 @@ tf_check_grep()
 	check_err $? "$what: no '$1' in '$(tf_oneline "$2")'"
 }
 
-# tf_check_nogrep WHAT PATTERN TEXT: no line of TEXT matches PATTERN.
+# tf_check_nogrep WHAT [-E] PATTERN TEXT: no line of TEXT matches PATTERN.
 tf_check_nogrep()
 {
-	! grep -q -- "$2" <<<"$3"
-	check_err $? "$1: '$2' in '$(tf_oneline "$3")'"
+	local what=$1 opt=()
+
+	shift
+	if [ "$1" = -E ]; then
+		opt=(-E)
+		shift
+	fi
+	! grep -q "${opt[@]}" -- "$1" <<<"$2"
+	check_err $? "$what: '$1' in '$(tf_oneline "$2")'"
 }
 
 # tf_check_cmd WHAT CMD...: CMD (in this shell: a function may set

@@ -454,6 +454,15 @@ tf_ss_count_is()
 	[ "$(tf_nsx "$ns" ss -Htan "$@" | wc -l)" = "$n" ]
 }
 
+# tf_ss_has NS SS_FILTER...: at least one TCP socket in NS matches.
+tf_ss_has()
+{
+	local ns=$1
+
+	shift
+	[ -n "$(tf_nsx "$ns" ss -Htan "$@")" ]
+}
+
 # tf_ss_match NS REGEX: a line of `ss -Htan` in NS matches REGEX (grep -E).
 tf_ss_match()
 {

@@ -33,9 +33,20 @@ source "$KSFT_DIR/kselftest/ktap_helpers.sh"
 # poll. Ours counts polls (ten a second) and naps without exec (tf_nap).
 slowwait()
 {
-	local polls=$(( $1 * 10 )) out
+	local polls=$(( $1 * 10 ))
 
 	shift
+	tf_poll "$polls" 0.1 "$@"
+}
+
+# tf_poll POLLS SECONDS COND...: run COND (a named condition, e.g. one of
+# the tf_* conditions below) until it is true, at most POLLS times,
+# SECONDS apart (tf_nap); its output on success. False if it never was.
+tf_poll()
+{
+	local polls=$1 nap=$2 out
+
+	shift 2
 	while :; do
 		if out=$("$@"); then
 			echo -n "$out"
@@ -43,7 +54,7 @@ slowwait()
 		fi
 		polls=$((polls - 1))
 		[ "$polls" -gt 0 ] || return 1
-		tf_nap 0.1
+		tf_nap "$nap"
 	done
 }
 

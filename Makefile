@@ -61,10 +61,11 @@ ctl:
 selftests: ctl
 	$(MAKE) -C selftests
 
-# Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), and
-# 30 s of fuzzing the parser.
+# Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), 30 s of
+# fuzzing the parser, and the suites' check/case library.
 unit:
 	$(MAKE) -C ctl check O=$(OUT)
+	$(MAKE) -C selftests host_check
 
 # A fuzzing campaign on the parser; `make unit` runs a short one.
 fuzz:

@@ -330,30 +330,6 @@ log_test()
 	TF_NFAIL=0
 }
 
-# tf_check DESCRIPTION CMD... and tf_result OK DESCRIPTION: the old
-# reporting, one KTAP test point from a status without a reason; being
-# replaced by the checks and log_test above.
-tf_check()
-{
-	local desc=$1
-
-	shift
-	if "$@"; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
-}
-
-tf_result()
-{
-	if [ "$1" -eq 1 ]; then
-		ktap_test_pass "$2"
-	else
-		ktap_test_fail "$2"
-	fi
-}
-
 # tf_selected_tests: the cases to run, one a line: TESTS (net/lib.sh's
 # convention, names from ALL_TESTS) or all of ALL_TESTS. A name not in
 # ALL_TESTS fails, unless TF_TESTS_ANY=1 (selftests/run.sh, which gives

@@ -253,33 +253,36 @@ tf_check_range()
 	check_err $? "$1: saw '$2', want $3..$4"
 }
 
-# tf_check_grep WHAT PATTERN TEXT: TEXT has a line matching PATTERN
-# (grep -E with -E as a leading argument: tf_check_grep WHAT -E RE TEXT).
+# tf_check_grep WHAT [-E] PATTERN TEXT: TEXT has a line matching PATTERN
+# (grep, or grep -E); tf_check_nogrep: no line of TEXT does.
 tf_check_grep()
 {
-	local what=$1 opt=()
+	tf_check_grep_as 0 "$@"
+}
 
-	shift
+tf_check_nogrep()
+{
+	tf_check_grep_as 1 "$@"
+}
+
+# tf_check_grep_as INVERT WHAT [-E] PATTERN TEXT: the two above.
+tf_check_grep_as()
+{
+	local invert=$1 what=$2 opt=() st
+
+	shift 2
 	if [ "$1" = -E ]; then
 		opt=(-E)
 		shift
 	fi
 	grep -q "${opt[@]}" -- "$1" <<<"$2"
-	check_err $? "$what: no '$1' in '$(tf_oneline "$2")'"
-}
-
-# tf_check_nogrep WHAT [-E] PATTERN TEXT: no line of TEXT matches PATTERN.
-tf_check_nogrep()
-{
-	local what=$1 opt=()
-
-	shift
-	if [ "$1" = -E ]; then
-		opt=(-E)
-		shift
+	st=$?
+	if [ "$invert" = 0 ] && [ "$st" != 0 ]; then
+		check_err 1 "$what: no '$1' in '$(tf_oneline "$2")'"
+	elif [ "$invert" = 1 ] && [ "$st" = 0 ]; then
+		check_err 1 "$what: '$1' in '$(tf_oneline "$2")'"
 	fi
-	! grep -q "${opt[@]}" -- "$1" <<<"$2"
-	check_err $? "$what: '$1' in '$(tf_oneline "$2")'"
+	return 0
 }
 
 # tf_check_cmd WHAT CMD...: CMD (in this shell: a function may set

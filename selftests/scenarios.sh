@@ -444,6 +444,17 @@ hold()
 	slowwait 60 test -e "$out.ready"
 }
 
+# talkers_answered N: each talking client (lbt4, lbt6) has printed N
+# answers.
+talkers_answered()
+{
+	local f
+
+	for f in 4 6; do
+		[ "$(grep -c '^data 4$' "$TMPD/lbt$f")" -ge "$1" ] || return 1
+	done
+}
+
 # In the balancer: per family a quiet client (tf_idle: connected, then
 # silent until told to send) and a talking one (tf_hold, pinged every 95 s
 # through the echo server). The quiet ones send after 11 x 95 = 1045 s.
@@ -473,7 +484,7 @@ test_lb_idle_reset()
 		[ "$i" != 11 ] || { echo go >"$TMPD/go.lb4"; echo go >"$TMPD/go.lb6"; }
 	done
 	wait "${quiet[@]}"
-	sleep 1
+	slowwait 10 talkers_answered 12
 	for f in 4 6; do
 		out=$(cat "$TMPD/lbq$f")
 		echo "# IPv$f: quiet client: $out; talking client: $(grep -c '^data 4$' "$TMPD/lbt$f") answers$(grep '^recv' "$TMPD/lbt$f" | sed 's/^/, /')"

@@ -2,8 +2,12 @@
 # shellcheck shell=bash
 #
 # Shared by the tcpfault suites: finds kselftest's net/lib.sh and
-# ktap_helpers.sh, the helpers and tcpfaultctl; small topology and check
-# helpers. Source it from a suite: `source ./tcpfault_lib.sh`.
+# ktap_helpers.sh, the helpers and tcpfaultctl; small topology helpers,
+# conditions to wait on, checks and cases. Source it from a suite:
+# `source ./tcpfault_lib.sh`. A suite names its cases in ALL_TESTS, has
+# setup() and cleanup(), and ends in tf_run_tests; a case (test_NAME) makes
+# checks (check_err, check_fail, tf_check_*) and ends in log_test TITLE.
+# TESTS="test_a test_b" runs only those cases.
 
 TF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

@@ -90,7 +90,7 @@ options()
 	fi
 	tcpfaultctl model syn "${model[@]}" | tail -n 2 | sed 's/^/# model: /'
 	if [ -n "$end" ] && [ -n "$last" ]; then
-		tf_check_cmd "gaps against the model" tf_timeline "$srv" --model syn --end "$end" "${model[@]}"
+		tf_check_timeline "gaps against the model" "$srv" --model syn --end "$end" "${model[@]}"
 	else
 		check_err 1 "no end_ns or no SYN event: connect() did not end, or no SYN was dropped"
 	fi

@@ -124,7 +124,7 @@ data_timeout()
 			'BEGIN { printf "%.3f s after the last retransmission, %.3f s after send()", (e - l) / 1e9, (e - s) / 1e9 }')"
 	fi
 	if [ -n "$end" ]; then
-		tf_check_cmd "gaps against the model" tf_timeline "$rule_ns" --model data --end "$end" "${model[@]}"
+		tf_check_timeline "gaps against the model" "$rule_ns" --model data --end "$end" "${model[@]}"
 	else
 		check_err 1 "no end_ns: recv() did not end"
 	fi

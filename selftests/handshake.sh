@@ -132,7 +132,7 @@ test_ack3_server_input()
 	tf_check_eq "SYN-ACKs sent" "$n_sa" 6
 	tf_check_eq "ack3s dropped" "$n_ack3" 6
 	tf_check_eq "ack3s not acking the SYN-ACK" "$bad" 0
-	tf_check_cmd "SYN-ACK schedule against the model" tf_timeline "$srv" --model synack --kernel "$TF_RELEASE"
+	tf_check_timeline "SYN-ACK schedule against the model" "$srv" --model synack --kernel "$TF_RELEASE"
 	echo "# 66.5 s after the first SYN-ACK: server SYN-RECV $(tf_sockets "$srv" syn-recv $port)," \
 	     "ESTABLISHED $(tf_sockets "$srv" established $port); client ESTABLISHED $(tf_sockets "$cli" established $port)"
 	tf_check_eq "66.5 s on: server sockets SYN-RECV" "$(tf_sockets "$srv" syn-recv $port)" 0

@@ -96,9 +96,8 @@ ka_case()
 			"ETIMEDOUT $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after SO_KEEPALIVE"
 		# shellcheck disable=SC2206
 		model=(--kernel "$TF_RELEASE" $margs)
-		tf_timeline "$rule_ns" --model keepalive --start "$start" --end "$end" \
-			"${model[@]}"
-		check_err $? "gaps against the model"
+		tf_check_timeline "gaps against the model" "$rule_ns" --model keepalive \
+			--start "$start" --end "$end" "${model[@]}"
 	else
 		check_err 1 "no start_ns or end_ns from tf_idle"
 	fi

@@ -264,7 +264,7 @@ test_ack3_loss()
 		tf_check_grep "70 s later: the client ESTAB" -E "^ESTAB [0-9]+ $PORT$" "$st2"
 	tf_check_eq "client still waiting after 70 s" "${alive:-}" 1
 	tf_check_eq "TCPSynRetrans rise" $((rtx - rtx0)) 5
-	tf_check_cmd "SYN-ACK schedule against the model" tf_timeline "$db" --model synack --kernel "$TF_RELEASE"
+	tf_check_timeline "SYN-ACK schedule against the model" "$db" --model synack --kernel "$TF_RELEASE"
 	tf_sysctl "$db" net.ipv4.tcp_syncookies 1
 	check_works_again
 	log_test "ack3 loss: server SYN-RECV while the client is ESTAB, SYN-ACKs on the model's schedule, then the server forgets; works after scenario clear"

@@ -125,7 +125,7 @@ orphan_fin()
 	else
 		check_err 1 "no FIN event or no start_ns"
 	fi
-	tf_check_cmd "gaps against the model" tf_timeline "$rule_ns" --model fin "${model[@]}"
+	tf_check_timeline "gaps against the model" "$rule_ns" --model fin "${model[@]}"
 	tcpfaultctl -n "$rule_ns" rule flush
 
 	log_test "$desc"

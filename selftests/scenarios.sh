@@ -209,7 +209,7 @@ syn_blackhole()
 	tf_check_cmd "the preset's rules" preset "$cli" "rule add id 1000000000 dport $port stage syn action drop" \
 		syn-blackhole "$port"
 	tf_check_cmd "connect() ends in ETIMEDOUT" connect_times_out "$cli" "$addr" "$port" "${opt[@]}"
-	tf_check_cmd "gaps against the model" tf_timeline "$cli" --model syn --end "${END:-0}" --kernel "$TF_RELEASE" "${model[@]}"
+	tf_check_timeline "gaps against the model" "$cli" --model syn --end "${END:-0}" --kernel "$TF_RELEASE" "${model[@]}"
 	tf_check_cmd "scenario clear: rules removed" clear_presets "$cli" 1
 	log_test "$desc"
 }
@@ -378,7 +378,7 @@ silent_listen_case()
 	tf_check_eq "client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
 	tf_check_eq "bytes the client received" "$received" ""
 	tf_check_eq "server sockets of the connection (gave up)" "$(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)" 0
-	tf_check_cmd "gaps against the model" tf_timeline "$srv" --model data --kernel "$TF_RELEASE" "rto_ms=${rto:-204}"
+	tf_check_timeline "gaps against the model" "$srv" --model data --kernel "$TF_RELEASE" "rto_ms=${rto:-204}"
 	stop_idle "$pid"
 	tf_check_cmd "scenario clear: rules removed" clear_presets "$srv" 1
 }

@@ -102,7 +102,7 @@ syn_timeout()
 			'BEGIN { printf "%.3f s after the last SYN, %.3f s after connect()", (e - l) / 1e9, (e - s) / 1e9 }')"
 	fi
 	if [ -n "$end" ]; then
-		tf_check_cmd "gaps against the model" tf_timeline "$rule_ns" --model syn --end "$end" "${model[@]}"
+		tf_check_timeline "gaps against the model" "$rule_ns" --model syn --end "$end" "${model[@]}"
 	else
 		check_err 1 "no end_ns: connect() did not end"
 	fi

@@ -183,7 +183,7 @@ free_running()
 	     "TCPTimeouts +$((to1 - to0)) (model $want: one per retransmission and the drop)"
 	tf_check_eq "SYN-ACKs (tcpfaultctl model synack)" "$n" "$want"
 	tf_check_eq "TCPTimeouts rise (one per retransmission and the drop)" $((to1 - to0)) "$want"
-	tf_check_cmd "gaps against the model" tf_timeline "$srv" --model synack --kernel "$TF_RELEASE" "$@"
+	tf_check_timeline "gaps against the model" "$srv" --model synack --kernel "$TF_RELEASE" "$@"
 	tf_check_ne "the last SYN-ACK event" "$last" ""
 	tf_reset "$cli"
 	tf_reset "$srv"

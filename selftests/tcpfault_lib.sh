@@ -530,17 +530,41 @@ tf_probe_gaps()
 
 # tf_timeline NS ARGS...: `tcpfaultctl [-n NS] timeline ARGS...` ("-" for
 # NS: the current namespace), the command and its table as diagnostics;
-# false when a gap or the give-up falls outside the model.
+# false when a gap or the give-up falls outside the model, its first such
+# row (words only) then in TF_TIMELINE_MISS.
 tf_timeline()
 {
-	local ns=$1 nsopt=()
+	local ns=$1 nsopt=() out st l w
 
 	shift
 	[ "$ns" = - ] || nsopt=(-n "$ns")
 	echo "# tcpfaultctl ${nsopt[*]} timeline $*"
-	tcpfaultctl "${nsopt[@]}" timeline "$@" 2>&1 | tf_diag
-	[ "${PIPESTATUS[0]}" -eq 0 ] && return 0
+	out=$(tcpfaultctl "${nsopt[@]}" timeline "$@" 2>&1)
+	st=$?
+	[ -z "$out" ] || tf_diag <<<"$out"
+	TF_TIMELINE_MISS=
+	while IFS= read -r l; do
+		case $l in
+		*FAIL*)
+			read -ra w <<<"$l"
+			TF_TIMELINE_MISS=${w[*]}
+			break ;;
+		esac
+	done <<<"$out"
+	[ "$st" -eq 0 ] && return 0
 	echo "# timeline: outside the model"
+	return 1
+}
+
+# tf_check_timeline WHAT NS ARGS...: tf_timeline as a check; the message
+# has the first row outside the model.
+tf_check_timeline()
+{
+	local what=$1
+
+	shift
+	tf_timeline "$@" && return 0
+	check_err 1 "$what: ${TF_TIMELINE_MISS:-tcpfaultctl timeline failed}"
 	return 1
 }
 

@@ -110,9 +110,8 @@ zw_case()
 		echo "# tcpfaultctl -n $rule_ns timeline --model probe --start $start ${endarg[*]} ${model[*]}"
 		ip netns exec "$rule_ns" cat /proc/net/tcpfault/events |
 			awk -v d="$dir" '$6 == d && $14 == "A" && $20 == 0' >"/tmp/tf_zw_events.$$"
-		tf_timeline - --from-file "/tmp/tf_zw_events.$$" --model probe \
-			--start "$start" "${endarg[@]}" "${model[@]}"
-		check_err $? "gaps against the model"
+		tf_check_timeline "gaps against the model" - --from-file "/tmp/tf_zw_events.$$" \
+			--model probe --start "$start" "${endarg[@]}" "${model[@]}"
 		rm -f "/tmp/tf_zw_events.$$"
 	else
 		check_err 1 "no start_ns, end_ns or rto_ms from tf_idle"

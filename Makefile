@@ -88,10 +88,11 @@ check-kselftest-package: kselftest-tar
 	scripts/check-kselftest-package $(KERNELS)
 
 # Host-side tests: parser, model, tcpfaultctl (under ASan/UBSan), its
-# pictures (tcpdump, tshark, rsvg-convert: scripts/install-deps), and 30 s
-# of fuzzing the parser.
+# pictures (tcpdump, tshark, rsvg-convert: scripts/install-deps), 30 s of
+# fuzzing the parser, and the suites' check/case library.
 unit: deps
 	$(MAKE) -C ctl check O=$(OUT)
+	$(MAKE) -C selftests host_check
 
 # A fuzzing campaign on the parser; `make unit` runs a short one.
 fuzz:

@@ -113,13 +113,13 @@ reset_all()
 # Wait until the echo server has no live connection left.
 srv_idle()
 {
-	slowwait 20 sh -c "[ \$(nsenter --net=/run/netns/$srv ss -Htan state established state close-wait '( sport = :$TF_PORT )' | wc -l) = 0 ]"
+	slowwait 20 tf_ss_count_is "$srv" 0 state established state close-wait "( sport = :$TF_PORT )"
 }
 
 # reset: the client's request never arrives; the client alone is reset.
 test_reset()
 {
-	local f out ok=1 rsts
+	local f out rsts
 
 	for f in $FAMILIES; do
 		reset_all
@@ -127,51 +127,52 @@ test_reset()
 		# that the server never hears of the client again.
 		tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action reset &&
 		tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage fin action drop &&
-		tcpfaultctl -n "$(cli_ns "$f")" rule add dir in sport "$TF_PORT" stage rst action log || ok=0
+		tcpfaultctl -n "$(cli_ns "$f")" rule add dir in sport "$TF_PORT" stage rst action log
+		check_err $? "$f: rules: data reset, fin drop, rst log refused"
 		out=$(exchange "$f" hello)
 		rsts=$(tf_count_events "$(cli_ns "$f")" ' flags R ')
 		echo "# $f: $(tr '\n' ' ' <<<"$out"); server live sockets $(established "$srv"); RSTs reaching the client $rsts"
-		grep -q "Connection reset by peer" <<<"$out" || ok=0
+		tf_check_grep "$f: the client's error" "Connection reset by peer" "$out"
 		# The server never saw the request, nor a RST: still there.
-		[ "$(established "$srv")" = 1 ] || ok=0
-		[ "$rsts" = 1 ] || ok=0
+		tf_check_eq "$f: server live sockets" "$(established "$srv")" 1
+		tf_check_eq "$f: RSTs reaching the client" "$rsts" 1
 		tf_reset "$srv"
 		tcpfaultctl -n "$srv" kill sport "$TF_PORT" >/dev/null
 		srv_idle
 	done
-	tf_result $ok "reset: the sender gets a RST it accepts (ECONNRESET), the receiver nothing (IPv4, IPv6, ::1)"
+	log_test "reset: the sender gets a RST it accepts (ECONNRESET), the receiver nothing (IPv4, IPv6, ::1)"
 }
 
 # reset-both: both ends are reset, and no RST answers a RST.
 test_reset_both()
 {
-	local f out ok=1
+	local f out
 
 	for f in $FAMILIES; do
 		reset_all
-		tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action reset-both || ok=0
+		tf_check_cmd "$f: rule: data reset-both refused" tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action reset-both
 		out=$(exchange "$f" hello)
-		srv_idle || ok=0
+		tf_check_cmd "$f: server sockets still live after 20 s" srv_idle
 		echo "# $f: $(tr '\n' ' ' <<<"$out"); server live sockets $(established "$srv");" \
 		     "rule acted $(tcpfaultctl -n "$srv" rule list | sed -n 's/.*acted //p')"
-		grep -q "Connection reset by peer" <<<"$out" || ok=0
-		[ "$(established "$srv")" = 0 ] || ok=0
+		tf_check_grep "$f: the client's error" "Connection reset by peer" "$out"
+		tf_check_eq "$f: server live sockets" "$(established "$srv")" 0
 		# Acted on the data only: the RSTs themselves are passed.
-		[ "$(tcpfaultctl -n "$srv" rule list | sed -n 's/.*acted //p')" = 1 ] || ok=0
+		tf_check_eq "$f: the rule's acted counter" "$(tcpfaultctl -n "$srv" rule list | sed -n 's/.*acted //p')" 1
 	done
 	reset_all
-	tf_result $ok "reset-both: both applications see the connection reset (IPv4, IPv6, ::1)"
+	log_test "reset-both: both applications see the connection reset (IPv4, IPv6, ::1)"
 }
 
 # A connection through the lb: an idle one is reset at its next packet
 # after 900 s; one that talks every 95 s lives on.
 test_lb_idle_reset()
 {
-	local f quiet talk ok=1 out_q out_t
+	local f quiet talk out_q out_t
 
 	for f in 4 6; do
 		reset_all
-		tcpfaultctl -n "$lb" rule add dir fwd port "$TF_PORT" idle 900000 action reset-both || ok=0
+		tf_check_cmd "$f: rule: fwd idle 900000 reset-both refused" tcpfaultctl -n "$lb" rule add dir fwd port "$TF_PORT" idle 900000 action reset-both
 		# shellcheck disable=SC2016
 		quiet='exec 3<>/dev/tcp/$0/$1 || exit 2; echo a >&3; read -r l <&3; echo "got $l";
 		       sleep 1000; echo b >&3 2>/dev/null; if read -r -t 10 l <&3; then echo "got $l"; else echo "read failed"; fi'
@@ -186,147 +187,148 @@ test_lb_idle_reset()
 		out_t=$(tr '\n' ' ' <"$TF_TMP/talk")
 		echo "# $f: quiet client: $out_q; talking client: $out_t"
 		echo "# lb events: $(tf_nsx "$lb" cat /proc/net/tcpfault/events | awk '{ print $14 "/" $20 "/" $22 }' | tr '\n' ' ')"
-		grep -q "got a" <<<"$out_q" && grep -q "read failed" <<<"$out_q" || ok=0
-		grep -q "talked 12 times" <<<"$out_t" || ok=0
+		tf_check_grep "$f: the quiet flow's first exchange" "got a" "$out_q"
+		tf_check_grep "$f: the quiet flow after 1000 s (reset)" "read failed" "$out_q"
+		tf_check_grep "$f: the talking flow" "talked 12 times" "$out_t"
 		# One reset, for the quiet flow's first packet after 1000 s.
-		[ "$(tf_count_events "$lb" 'verdict reset-both')" = 1 ] || ok=0
-		srv_idle || ok=0
+		tf_check_eq "$f: reset-both events at the balancer" "$(tf_count_events "$lb" 'verdict reset-both')" 1
+		tf_check_cmd "$f: server sockets still live after 20 s" srv_idle
 	done
 	reset_all
-	tf_result $ok "lb idle 900 s (dir fwd, reset-both): the quiet flow is reset on both ends, the talking one lives (IPv4, IPv6)"
+	log_test "lb idle 900 s (dir fwd, reset-both): the quiet flow is reset on both ends, the talking one lives (IPv4, IPv6)"
 }
 
 # delay 300 on the echo server's answers: they arrive 300 ms late, in order.
 test_delay()
 {
-	local f ok=1 out held arrive d order c
+	local f out held arrive d order c
 
 	for f in $FAMILIES; do
 		reset_all
 		c=$(cli_ns "$f")
-		tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage data action delay 300 || ok=0
-		tcpfaultctl -n "$c" rule add dir in sport "$TF_PORT" stage data action log || ok=0
+		tf_check_cmd "$f: rule: delay 300 refused" tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage data action delay 300
+		tf_check_cmd "$f: rule: client data log refused" tcpfaultctl -n "$c" rule add dir in sport "$TF_PORT" stage data action log
 		# shellcheck disable=SC2016
 		out=$(tf_nsx "$c" bash -c 'exec 3<>/dev/tcp/$0/$1 || exit 2; for i in 1 2 3 4 5; do echo "m$i" >&3; done; for i in 1 2 3 4 5; do read -r -t 10 l <&3 && printf "%s " "$l"; done' \
 		      "$(srv_addr "$f")" "$TF_PORT" 2>&1)
 		held=$(tf_nsx "$srv" cat /proc/net/tcpfault/events | awk '$22 == "delay" { print $2 }')
 		arrive=$(tf_nsx "$c" cat /proc/net/tcpfault/events | awk '$22 == "log" { print $2 }')
 		d=$(paste <(echo "$held") <(echo "$arrive") |
-		    awk '{ d = ($2 - $1) / 1e6; printf " %.1f", d; if (d < 300 || d > 320) bad++ } END { if (bad || !NR) exit 1 }') || ok=0
+		    awk '{ d = ($2 - $1) / 1e6; printf " %.1f", d; if (d < 300 || d > 320) bad++ } END { if (bad || !NR) exit 1 }')
+		check_err $? "$f: answers' delays (ms):$d, want each in 300..320"
 		order=$(tf_nsx "$c" cat /proc/net/tcpfault/events | awk '$22 == "log" { print $16 }' | sort -n -c 2>&1 && echo "in order")
 		echo "# $f: received: $out; delays (ms):$d; $order"
-		[ "$out" = "m1 m2 m3 m4 m5 " ] || ok=0
-		[ "$order" = "in order" ] || ok=0
-		[ "$(tf_stat "$srv" delay_held)" = 0 ] || ok=0
+		tf_check_eq "$f: answers read" "$out" "m1 m2 m3 m4 m5 "
+		tf_check_eq "$f: answers' order" "$order" "in order"
+		tf_check_eq "$f: packets still held (delay_held)" "$(tf_stat "$srv" delay_held)" 0
 	done
 	reset_all
-	tf_result $ok "delay 300: every held answer arrives 300 ms late, in order (IPv4, IPv6, ::1)"
+	log_test "delay 300: every held answer arrives 300 ms late, in order (IPv4, IPv6, ::1)"
 }
 
 # held_by NS: wait until the delay action holds a packet in NS.
 held_by()
 {
-	slowwait 10 sh -c "[ \"\$(nsenter --net=/run/netns/$1 sed -n 's/^delay_held //p' /proc/net/tcpfault/stats)\" -ge 1 ]"
+	slowwait 10 tf_stat_ge "$1" delay_held 1
 }
 
 # A flush lets held packets go at once; a namespace deleted, or the
 # module removed, with packets held frees them: the kernel log stays clean.
 test_delay_release_and_free()
 {
-	local ok=1 out t0 t1 held ko client
+	local out t0 t1 held ko client
 
 	reset_all
 	tf_dmesg_mark
-	tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage data action delay 600000 || ok=0
+	tf_check_cmd "rule: delay 600000 refused" tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage data action delay 600000
 	tf_nsx "$cli" tf_connect --timeout 30 --send held "$SRV4" "$TF_PORT" >"$TF_TMP/held" 2>&1 &
-	held_by "$srv" || ok=0
+	tf_check_cmd "nothing held in 10 s" held_by "$srv"
 	held=$(tf_stat "$srv" delay_held)
 	sleep 1
 	t0=$(awk '{ printf "%d", $1 * 1e9 }' /proc/uptime)
-	tcpfaultctl -n "$srv" rule flush || ok=0
+	tf_check_cmd "flush with packets held" tcpfaultctl -n "$srv" rule flush
 	wait $!
 	t1=$(awk '{ printf "%d", $1 * 1e9 }' /proc/uptime)
 	out=$(cat "$TF_TMP/held")
 	echo "# held $held, flushed: the client got \"$(sed -n 2p <<<"$out")\" $(( (t1 - t0) / 1000000 )) ms after the flush; delay_held $(tf_stat "$srv" delay_held)"
-	grep -q '^held' <<<"$(sed -n 2p <<<"$out")" || ok=0
-	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || ok=0
-	[ "$(tf_stat "$srv" delay_held)" = 0 ] || ok=0
+	tf_check_grep "the client's echo after the flush" '^held' "$(sed -n 2p <<<"$out")"
+	tf_check_lt "ms from the flush to the echo" $(( (t1 - t0) / 1000000 )) 5000
+	tf_check_eq "packets held after the flush" "$(tf_stat "$srv" delay_held)" 0
 
 	# Held packets in a namespace that goes away.
-	setup_ns tmpc tmps || ok=0
-	tf_veth "$tmpc" 10.0.9.1 "$tmps" 10.0.9.2 || ok=0
-	tf_listen_in "$tmps" 10.0.9.2 "$TF_PORT" --echo || ok=0
-	tcpfaultctl -n "$tmps" rule add dir out sport "$TF_PORT" stage data action delay 600000 || ok=0
+	tf_check_cmd "the namespaces to delete" setup_ns tmpc tmps
+	tf_check_cmd "the veth between them" tf_veth "$tmpc" 10.0.9.1 "$tmps" 10.0.9.2
+	tf_check_cmd "their echo server" tf_listen_in "$tmps" 10.0.9.2 "$TF_PORT" --echo
+	tf_check_cmd "their rule: delay 600000 refused" tcpfaultctl -n "$tmps" rule add dir out sport "$TF_PORT" stage data action delay 600000
 	# The client waits for its echo: cleanup_ns kills it.
 	nsenter --net="/run/netns/$tmpc" tf_connect --send x 10.0.9.2 "$TF_PORT" >/dev/null 2>&1 &
-	held_by "$tmps" || ok=0
+	tf_check_cmd "nothing held in the namespace to delete in 10 s" held_by "$tmps"
 	held=$(tf_stat "$tmps" delay_held)
-	cleanup_ns "$tmpc" "$tmps" || ok=0
+	tf_check_cmd "deleting namespaces with packets held" cleanup_ns "$tmpc" "$tmps"
 	echo "# namespace deleted with $held packets held"
 
 	# And at rmmod.
-	tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage data action delay 600000 || ok=0
+	tf_check_cmd "rule before rmmod: delay 600000 refused" tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage data action delay 600000
 	nsenter --net="/run/netns/$cli" tf_connect --send x "$SRV4" "$TF_PORT" >/dev/null 2>&1 &
 	client=$!
-	held_by "$srv" || ok=0
+	tf_check_cmd "nothing held before rmmod in 10 s" held_by "$srv"
 	held=$(tf_stat "$srv" delay_held)
 	ko=$(tf_module_path)
 	if rmmod tcpfault; then
-		insmod "$ko" || ok=0
+		tf_check_cmd "insmod after the rmmod" insmod "$ko"
 	else
-		echo "# rmmod failed"
-		ok=0
+		check_err 1 "rmmod with packets held failed"
 	fi
 	kill "$client" 2>/dev/null
 	wait "$client" 2>/dev/null
 	echo "# rmmod with $held packets held"
 	sleep 1
-	tf_dmesg_clean || ok=0
-	tf_result $ok "delay: a flush releases held packets at once; namespace deletion and rmmod free them, log clean"
+	tf_check_cmd "WARNING/BUG/Oops/leak in the kernel log" tf_dmesg_clean
+	log_test "delay: a flush releases held packets at once; namespace deletion and rmmod free them, log clean"
 }
 
 # flags +R on the server's answer at the client's input: a reset.
 test_flags()
 {
-	local f out ok=1 c
+	local f out c
 
 	for f in $FAMILIES; do
 		reset_all
 		c=$(cli_ns "$f")
-		tcpfaultctl -n "$c" rule add dir in sport "$TF_PORT" stage data action flags +R || ok=0
+		tf_check_cmd "$f: rule: flags +R refused" tcpfaultctl -n "$c" rule add dir in sport "$TF_PORT" stage data action flags +R
 		out=$(exchange "$f" hello)
 		echo "# $f: $(tr '\n' ' ' <<<"$out"); $(tf_nsx "$c" cat /proc/net/tcpfault/events | awk '{ printf "%s %s ", $14, $NF }')"
-		grep -q "Connection reset by peer" <<<"$out" || ok=0
-		[ "$(tf_count_events "$c" 'verdict flags')" -ge 1 ] || ok=0
+		tf_check_grep "$f: the client's error" "Connection reset by peer" "$out"
+		tf_check_ge "$f: flags events" "$(tf_count_events "$c" 'verdict flags')" 1
 		# The server retransmits its answer, which the rule would turn
 		# into RSTs nobody answers: without it the client's stack
 		# answers with a RST, and the server's socket goes.
 		reset_all
 		srv_idle
 	done
-	tf_result $ok "flags +R on an answer: the receiving application sees a reset (IPv4, IPv6, ::1)"
+	log_test "flags +R on an answer: the receiving application sees a reset (IPv4, IPv6, ::1)"
 }
 
 # corrupt: the application reads changed bytes; TCP saw a valid checksum.
 test_corrupt()
 {
-	local f out ok=1 csum0 csum1 c
+	local f out csum0 csum1 c
 
 	for f in $FAMILIES; do
 		reset_all
 		c=$(cli_ns "$f")
 		csum0=$(tf_nsx "$c" nstat -az TcpInCsumErrors | awk '$1 == "TcpInCsumErrors" { print $2 }')
-		tcpfaultctl -n "$c" rule add dir in sport "$TF_PORT" stage data action corrupt || ok=0
+		tf_check_cmd "$f: rule: corrupt refused" tcpfaultctl -n "$c" rule add dir in sport "$TF_PORT" stage data action corrupt
 		out=$(exchange "$f" hello | sed -n 2p | od -An -c | tr -s ' ')
 		csum1=$(tf_nsx "$c" nstat -az TcpInCsumErrors | awk '$1 == "TcpInCsumErrors" { print $2 }')
 		echo "# $f: sent \"hello\", received:$out; TcpInCsumErrors +$((csum1 - csum0))"
 		# The first byte inverted: 'h' (0150) became 0227.
-		[ "$out" = " 227 e l l o" ] || ok=0
-		[ "$csum1" = "$csum0" ] || ok=0
+		tf_check_eq "$f: bytes received (od)" "$out" " 227 e l l o"
+		tf_check_eq "$f: TcpInCsumErrors" "$csum1" "$csum0"
 		srv_idle
 	done
 	reset_all
-	tf_result $ok "corrupt: the application receives changed bytes, no checksum error (IPv4, IPv6, ::1)"
+	log_test "corrupt: the application receives changed bytes, no checksum error (IPv4, IPv6, ::1)"
 }
 
 # lines F SEED_ARGS: 40 request/answer lines over one connection, the
@@ -350,7 +352,7 @@ picked()
 
 test_every_prob_seed()
 {
-	local f ok=1 every a b c seed
+	local f every a b c seed
 
 	for f in $FAMILIES; do
 		every=$(picked "$f" every 5)
@@ -359,18 +361,21 @@ test_every_prob_seed()
 		c=$(picked "$f" prob 30 seed 7)
 		echo "# $f every 5: $(wc -w <<<"$every") picked; prob 30 seed 42: $(wc -w <<<"$a") picked, again: $(wc -w <<<"$b"), seed 7: $(wc -w <<<"$c")"
 		# Answers are 3 bytes apart at most ("40\n"): every 5th of 40.
-		[ "$(wc -w <<<"$every")" = 8 ] || ok=0
-		[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" != "$c" ] || ok=0
-		[ "$(wc -w <<<"$a")" -ge 4 ] && [ "$(wc -w <<<"$a")" -le 20 ] || ok=0
+		tf_check_eq "$f: every 5: packets picked" "$(wc -w <<<"$every")" 8
+		tf_check_ne "$f: prob 30 seed 42: packets picked" "$a" ""
+		tf_check_eq "$f: prob 30 seed 42 twice: the second picks" "$b" "$a"
+		tf_check_ne "$f: prob 30 seed 7: packets picked (those of seed 42)" "$c" "$a"
+		tf_check_ge "$f: prob 30 of 40: packets picked" "$(wc -w <<<"$a")" 4
+		tf_check_le "$f: prob 30 of 40: packets picked" "$(wc -w <<<"$a")" 20
 	done
 	# Without a seed the kernel picks one, and the listing shows it.
 	reset_all
-	tcpfaultctl -n "$cli" rule add dir in sport "$TF_PORT" stage data action log prob 50 || ok=0
+	tf_check_cmd "rule: prob 50 without a seed refused" tcpfaultctl -n "$cli" rule add dir in sport "$TF_PORT" stage data action log prob 50
 	seed=$(tcpfaultctl -n "$cli" rule list | sed -n 's/.* seed \([0-9]*\).*/\1/p')
 	echo "# prob 50 without a seed: listed as seed $seed"
-	[ -n "$seed" ] || ok=0
+	tf_check_ne "prob 50 without a seed: listed seed" "$seed" ""
 	reset_all
-	tf_result $ok "every 5 picks every fifth packet; prob 30 with one seed picks the same packets twice, another seed others (IPv4, IPv6, ::1)"
+	log_test "every 5 picks every fifth packet; prob 30 with one seed picks the same packets twice, another seed others (IPv4, IPv6, ::1)"
 }
 
 tf_require ss nstat

@@ -151,21 +151,24 @@ ns_holder()
 {
 	nsenter --net="/run/netns/$1" sleep 1d &
 	PIDS+=($!)
-	slowwait 10 sh -c "[ \$(stat -L -c %i /proc/$!/ns/net) = \$(stat -L -c %i /run/netns/$1) ]"
+	slowwait 10 tf_pid_in_netns "$!" "$1"
 }
 
 test_churn()
 {
-	local ok=1 start end holder_cli holder_srv rm_out rm_st reloads=0 busy=0 st
+	local start end holder_cli holder_srv rm_out rm_st reloads=0 busy=0 st
 
-	ns_holder "$cli" || ok=0
+	tf_check_cmd "a process in cli (in 10 s)" ns_holder "$cli"
 	holder_cli=${PIDS[-1]}
-	ns_holder "$srv" || ok=0
+	tf_check_cmd "a process in srv (in 10 s)" ns_holder "$srv"
 	holder_srv=${PIDS[-1]}
 	ip netns exec "$srv" iperf3 -s -1 -B "$SRV_ADDR" >"$TMP/iperf-srv" 2>&1 &
 	IPERF_SRV=$!
-	slowwait 30 sh -c "ip netns exec $srv ss -Htln 'sport = :$PORT' | grep -q ." ||
-		{ ktap_test_fail "churn: iperf3 server did not start"; return; }
+	if ! slowwait 30 tf_ss_has "$srv" state listening "( sport = :$PORT )"; then
+		check_err 1 "the iperf3 server did not listen in 30 s"
+		log_test "$SECS s of rule churn under iperf3, namespaces made and deleted, rmmod mid-way"
+		return
+	fi
 
 	start=$(now_s)
 	# 10 Mbit/s: enough packets through the rules, and a vCPU left for
@@ -186,12 +189,11 @@ test_churn()
 	rm_st=$?
 	if [ "$rm_st" = 0 ]; then
 		reloads=1
-		insmod "$KO" || { echo "# insmod after rmmod failed"; ok=0; }
+		insmod "$KO" || check_err 1 "insmod after rmmod failed"
 	elif [[ $rm_out == *"in use"* || $rm_out == *"busy"* ]]; then
 		busy=1
 	else
-		echo "# rmmod: $rm_out"
-		ok=0
+		check_err 1 "rmmod mid-way: $rm_out"
 	fi
 	echo "# rmmod mid-way: ${rm_out:-succeeded}; reloaded $reloads"
 
@@ -203,21 +205,21 @@ test_churn()
 	wait "${PIDS[2]}" "${PIDS[3]}" "${PIDS[4]}"
 	cat "$TMP/srv.log" "$TMP/cli.log" "$TMP/netns.log" 2>/dev/null | tf_diag
 	echo "# iperf3: exit $st, $((end - start)) s, $(awk -F'[:,]' '/"bits_per_second"/ { v = $2 } END { printf "%.1f Mbit/s", v / 1e6 }' "$TMP/iperf-cli")"
-	[ "$st" = 0 ] || { tail -n 5 "$TMP/iperf-cli" | tf_diag; ok=0; }
+	[ "$st" = 0 ] || tail -n 5 "$TMP/iperf-cli" | tf_diag
+	tf_check_eq "iperf3's exit status" "$st" 0
 	# Hundreds of rule changes a second (a round: a del and an add), in
 	# each namespace.
 	for f in "$TMP/srv.log" "$TMP/cli.log"; do
 		n=$(awk '{ print $2 }' "$f" 2>/dev/null)
-		[ "${n:-0}" -ge $((SECS * 50)) ] || { echo "# too few rounds in $f"; ok=0; }
+		tf_check_ge "rounds of rule changes in $f" "${n:-0}" $((SECS * 50))
 	done
-	[ $((busy + reloads)) = 1 ] || ok=0
-	tf_check "$SECS s of rule churn under iperf3, namespaces made and deleted, rmmod mid-way" \
-		test "$ok" = 1
+	tf_check_eq "rmmod mid-way: reloaded or busy" $((busy + reloads)) 1
+	log_test "$SECS s of rule churn under iperf3, namespaces made and deleted, rmmod mid-way"
 }
 
 test_counters()
 {
-	local ns ok=1 s
+	local ns s
 
 	for ns in "$srv" "$cli"; do
 		s=$(tf_nsx "$ns" cat /proc/net/tcpfault/stats)
@@ -229,44 +231,43 @@ test_counters()
 			   exit !(v["seen"] > 0 && v["matched"] >= a && a > 0 &&
 				  v["events"] == a &&
 				  v["events_held"] + v["events_lost"] == v["events"]) }' <<<"$s" ||
-			{ echo "# counters do not add up in $ns"; ok=0; }
+			check_err 1 "counters do not add up in $ns"
 		tf_nsx "$ns" cat /proc/net/tcpfault/rules |
 			awk '{ for (i = 1; i < NF; i++) { if ($i == "hits") h = $(i + 1); if ($i == "acted") a = $(i + 1) }
 			       if (a > h) bad++ } END { exit bad > 0 }' ||
-			{ echo "# a rule acted more often than it matched in $ns"; ok=0; }
+			check_err 1 "a rule acted more often than it matched in $ns"
 	done
-	tf_check "counters add up: matched >= actions = events = held + lost, hits >= acted" test "$ok" = 1
+	log_test "counters add up: matched >= actions = events = held + lost, hits >= acted"
 }
 
 test_flush_releases()
 {
-	local ok=1 ns
+	local ns
 
 	for ns in "$srv" "$cli"; do
-		tcpfaultctl -n "$ns" rule flush || ok=0
-		slowwait 5 sh -c "[ \"\$(ip netns exec $ns sed -n 's/^delay_held //p' /proc/net/tcpfault/stats)\" = 0 ]" ||
-			{ echo "# $ns: delay_held $(tf_stat "$ns" delay_held) after flush"; ok=0; }
-		[ "$(tf_stat "$ns" rules)" = 0 ] || ok=0
+		tf_check_cmd "$ns: flush" tcpfaultctl -n "$ns" rule flush
+		slowwait 5 tf_stat_is "$ns" delay_held 0 ||
+			check_err 1 "$ns: delay_held $(tf_stat "$ns" delay_held) after flush"
+		tf_check_eq "$ns: rules after the flush" "$(tf_stat "$ns" rules)" 0
 	done
-	tf_check "a flush releases every held packet" test "$ok" = 1
+	log_test "a flush releases every held packet"
 }
 
 test_unload()
 {
-	local ok=1
-
 	# Nothing may hold the module once the namespaces are idle.
 	kill "${PIDS[0]}" "${PIDS[1]}" 2>/dev/null
 	wait "${PIDS[0]}" "${PIDS[1]}" 2>/dev/null
-	rmmod tcpfault || ok=0
-	insmod "$KO" || ok=0
-	tf_check "after the churn the module unloads and loads" test "$ok" = 1
+	tf_check_cmd "rmmod after the churn" rmmod tcpfault
+	tf_check_cmd "insmod after it" insmod "$KO"
+	log_test "after the churn the module unloads and loads"
 }
 
 test_kernel_log()
 {
 	TF_DMESG_LINES=$TF_DMESG_START
-	tf_check "no WARNING/BUG/Oops/leak in the kernel log" tf_dmesg_clean
+	tf_check_cmd "WARNING/BUG/Oops/leak in the kernel log since the start" tf_dmesg_clean
+	log_test "no WARNING/BUG/Oops/leak in the kernel log"
 }
 
 tf_require iperf3 ss nsenter

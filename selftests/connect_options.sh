@@ -52,7 +52,7 @@ cleanup()
 # model's schedule.
 options()
 {
-	local desc=$1 out rc errno start end gaps last ok=1 opt copt=() model=()
+	local desc=$1 out rc errno start end gaps last opt copt=() model=()
 
 	shift
 	for opt in "$@"; do
@@ -63,7 +63,7 @@ options()
 	done
 	model=(--kernel "$TF_RELEASE" "tcp_syn_retries=$(tf_nsx "$cli" sysctl -n net.ipv4.tcp_syn_retries)" "$@")
 	if ! tcpfaultctl -n "$srv" rule flush || ! tcpfaultctl -n "$srv" events --clear; then
-		ktap_test_fail "$desc: reset"
+		check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"
 		return
 	fi
 	# shellcheck disable=SC2086
@@ -76,8 +76,7 @@ options()
 	start=$(tf_field "$out" start_ns)
 	end=$(tf_field "$out" end_ns)
 	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
-		echo "# connect(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
-		ok=0
+		check_err 1 "connect(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
 	fi
 	gaps=$(tf_nsx "$srv" cat /proc/net/tcpfault/events |
 		awk '/ flags S / { if (n++) printf " %.3f", ($2 - prev) / 1e9; else first = $2; prev = $2 }
@@ -91,12 +90,12 @@ options()
 	fi
 	tcpfaultctl model syn "${model[@]}" | tail -n 2 | sed 's/^/# model: /'
 	if [ -n "$end" ] && [ -n "$last" ]; then
-		tf_timeline "$srv" --model syn --end "$end" "${model[@]}" || ok=0
+		tf_check_timeline "gaps against the model" "$srv" --model syn --end "$end" "${model[@]}"
 	else
-		ok=0
+		check_err 1 "no end_ns or no SYN event: connect() did not end, or no SYN was dropped"
 	fi
 	tcpfaultctl -n "$srv" rule flush
-	tf_result "$ok" "$desc"
+	log_test "$desc"
 }
 
 test_syncnt_1()

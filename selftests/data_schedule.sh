@@ -62,18 +62,18 @@ data_gaps()
 data_timeout()
 {
 	local desc=$1 rule_ns=$2 rule=$3 retries=$4 er=$5 ut=${6:-}
-	local go outf pid out rc errno start end gaps last count rto model=() opt=() ok=1
+	local go outf pid out rc errno start end gaps last count rto model=() opt=()
 
-	tf_reset "$srv" && tf_reset "$cli" || { ktap_test_fail "$desc: reset"; return; }
+	tf_reset "$srv" && tf_reset "$cli" || { check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; }
 	if [ "$retries" = default ]; then
 		retries=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_retries2)
-		[ "$retries" = 15 ] || { echo "# tcp_retries2 default is $retries, not 15"; ok=0; }
+		[ "$retries" = 15 ] || check_err 1 "tcp_retries2 default is $retries, not 15"
 	else
 		tf_sysctl "$cli" net.ipv4.tcp_retries2 "$retries"
 	fi
 	if [ "$er" = default ]; then
 		er=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_early_retrans)
-		[ "$er" = 3 ] || { echo "# tcp_early_retrans default is $er, not 3"; ok=0; }
+		[ "$er" = 3 ] || check_err 1 "tcp_early_retrans default is $er, not 3"
 	else
 		tf_sysctl "$cli" net.ipv4.tcp_early_retrans "$er"
 	fi
@@ -86,7 +86,7 @@ data_timeout()
 	if ! slowwait 60 grep -q '^connected' "$outf"; then
 		cat "$outf" | tf_diag
 		kill "$pid" 2>/dev/null
-		ktap_test_fail "$desc: connect"
+		check_err 1 "the client did not connect in 60 s"; log_test "$desc"
 		return
 	fi
 	# The RTO the kernel computed from the handshake (srtt + 200 ms).
@@ -98,7 +98,7 @@ data_timeout()
 	[ -z "$ut" ] || model+=("user_timeout=$ut")
 
 	# shellcheck disable=SC2086
-	tcpfaultctl -n "$rule_ns" rule add $rule || { ktap_test_fail "$desc: rule add"; kill "$pid"; return; }
+	tcpfaultctl -n "$rule_ns" rule add $rule || { check_err 1 "rule '$rule' refused"; log_test "$desc"; kill "$pid"; return; }
 	touch "$go"
 	wait "$pid"
 	rc=$?
@@ -110,8 +110,7 @@ data_timeout()
 	start=$(tf_field "$out" start_ns)
 	end=$(tf_field "$out" end_ns)
 	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
-		echo "# recv(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
-		ok=0
+		check_err 1 "recv(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
 	fi
 
 	gaps=$(data_gaps "$rule_ns")
@@ -125,13 +124,13 @@ data_timeout()
 			'BEGIN { printf "%.3f s after the last retransmission, %.3f s after send()", (e - l) / 1e9, (e - s) / 1e9 }')"
 	fi
 	if [ -n "$end" ]; then
-		tf_timeline "$rule_ns" --model data --end "$end" "${model[@]}" || ok=0
+		tf_check_timeline "gaps against the model" "$rule_ns" --model data --end "$end" "${model[@]}"
 	else
-		ok=0
+		check_err 1 "no end_ns: recv() did not end"
 	fi
 	tcpfaultctl -n "$rule_ns" rule flush
 
-	tf_result "$ok" "$desc"
+	log_test "$desc"
 }
 
 SRV_DROP="dir in dport $TF_PORT action drop"

@@ -106,16 +106,17 @@ stop_clients()
 test_ack3_server_input()
 {
 	local desc="ack3 lost at the server's input: SYN-RECV, 6 SYN-ACKs, forgotten; client ESTABLISHED"
-	local port=8080 ok=1 sa ack3 first n_sa n_ack3 bad
+	local port=8080 sa ack3 first n_sa n_ack3 bad
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 cookie no action drop &&
-	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log || ok=0
-	start_client "$SRV_ADDR" $port || ok=0
+	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log
+	check_err $? "rules: ack3 drop, synack log refused"
+	tf_check_cmd "client connects" start_client "$SRV_ADDR" $port
 	echo "# after connect(): client ESTABLISHED $(tf_sockets "$cli" established $port)," \
 	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port), ESTABLISHED $(tf_sockets "$srv" established $port)"
-	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
-	[ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
+	tf_check_eq "after connect(): client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
+	tf_check_eq "after connect(): server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
 
 	first=$(tf_events "$srv" 'f["flags"] == "SA"' | head -n1 | cut -d' ' -f1)
 	# The model: SYN-ACKs at 1, 2, 4, 8, 16 s, the request dropped in
@@ -128,29 +129,32 @@ test_ack3_server_input()
 	# Each ack3 acknowledges the SYN-ACK: ack = its seq + 1.
 	bad=$(awk -v want="$(($(cut -d' ' -f3 <<<"${sa%%$'\n'*}") + 1))" '$4 != want % 4294967296' <<<"$ack3" | wc -l)
 	echo "# SYN-ACKs $n_sa (model 6), ack3 dropped $n_ack3 (one per SYN-ACK), $bad not acking the SYN-ACK"
-	[ "$n_sa" = 6 ] && [ "$n_ack3" = 6 ] && [ "$bad" = 0 ] || ok=0
-	tf_timeline "$srv" --model synack --kernel "$TF_RELEASE" || ok=0
+	tf_check_eq "SYN-ACKs sent" "$n_sa" 6
+	tf_check_eq "ack3s dropped" "$n_ack3" 6
+	tf_check_eq "ack3s not acking the SYN-ACK" "$bad" 0
+	tf_check_timeline "SYN-ACK schedule against the model" "$srv" --model synack --kernel "$TF_RELEASE"
 	echo "# 66.5 s after the first SYN-ACK: server SYN-RECV $(tf_sockets "$srv" syn-recv $port)," \
 	     "ESTABLISHED $(tf_sockets "$srv" established $port); client ESTABLISHED $(tf_sockets "$cli" established $port)"
-	[ "$(tf_sockets "$srv" syn-recv $port)" = 0 ] || ok=0
-	[ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
-	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
+	tf_check_eq "66.5 s on: server sockets SYN-RECV" "$(tf_sockets "$srv" syn-recv $port)" 0
+	tf_check_eq "66.5 s on: server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
+	tf_check_eq "66.5 s on: client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
 	stop_clients
 	tf_reset "$srv"
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 # The client's own ack3 lost at its egress: the server never completes.
 test_ack3_client_output()
 {
 	local desc="ack3 lost at the client's output: each SYN-ACK answered by a lost ack3, the server never establishes"
-	local port=8081 ok=1 first n n_sa
+	local port=8081 first n n_sa
 
 	tf_reset "$cli"
 	tf_reset "$srv"
 	tcpfaultctl -n "$cli" rule add dir out dport $port stage ack3 action drop &&
-	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log || ok=0
-	start_client "$SRV_ADDR" $port || ok=0
+	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log
+	check_err $? "rules: client ack3 drop, server synack log refused"
+	tf_check_cmd "client connects" start_client "$SRV_ADDR" $port
 	first=$(tf_events "$cli" 1 | head -n1 | cut -d' ' -f1)
 	# SYN-ACK retransmissions at 1 and 3 s: two more ack3s by 3.5 s, or
 	# more if the guest clock leapt meanwhile (9p): count both sides.
@@ -160,57 +164,62 @@ test_ack3_client_output()
 	echo "# SYN-ACKs sent $n_sa, ack3 dropped at the client $n (one each);" \
 	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port)," \
 	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
-	[ "$n_sa" -ge 3 ] && [ "$n" -ge "$n_sa" ] && [ "$n" -le $((n_sa + 1)) ] || ok=0
-	[ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
-	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
-	[ "$(tf_events "$cli" 'f["flags"] != "A"' | wc -l)" = 0 ] || ok=0
+	tf_check_ge "SYN-ACKs sent by 3.5 s" "$n_sa" 3
+	tf_check_ge "ack3s dropped at the client (one per SYN-ACK)" "$n" "$n_sa"
+	tf_check_le "ack3s dropped at the client (one per SYN-ACK)" "$n" $((n_sa + 1))
+	tf_check_eq "server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
+	tf_check_eq "client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
+	tf_check_eq "client events other than ACKs" "$(tf_events "$cli" 'f["flags"] != "A"' | wc -l)" 0
 	stop_clients
 	tf_reset "$cli"
 	tf_reset "$srv"
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 # cookie yes: only when TCP would check the ACK as a SYN cookie.
 test_cookie_yes()
 {
 	local desc="cookie yes: with tcp_syncookies=2 one SYN-ACK, the ack3 lost, nothing accepted; not matched without cookies (IPv4, IPv6)"
-	local ok=1 addr
+	local addr
 
 	for addr in "$SRV_ADDR" "$SRV_ADDR6"; do
-		cookie_case "$addr" || ok=0
+		cookie_case "$addr"
 	done
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 # cookie_case ADDR: test_cookie_yes against one address of the server.
 cookie_case()
 {
-	local addr=$1 port=8082 ok=1 sent0 sent1 recv0 recv1 first n_sa
+	local addr=$1 port=8082 sent0 sent1 recv0 recv1 first n_sa
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 cookie yes action drop &&
 	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 cookie no action log &&
-	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log || ok=0
+	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log
+	check_err $? "$addr: rules: ack3 cookie yes drop, cookie no log, synack log refused"
 
 	# Cookies on demand only, and no flood: a request socket, cookie no.
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 1
-	start_client "$addr" $port || ok=0
-	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv ss -Htan state established '( sport = :$port )' | wc -l) = 1 ]" || ok=0
+	tf_check_cmd "$addr, tcp_syncookies=1: client connects" start_client "$addr" $port
+	slowwait 10 tf_ss_count_is "$srv" 1 state established "( sport = :$port )"
+	check_err $? "$addr, tcp_syncookies=1: the server never had 1 socket ESTABLISHED in 10 s"
 	echo "# $addr, tcp_syncookies=1: server ESTABLISHED $(tf_sockets "$srv" established $port);" \
 	     "events: $(tf_events "$srv" 1 | awk '{ printf "%s/%s ", $2, $6 }')"
-	[ "$(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l)" = 0 ] || ok=0
-	[ "$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "log"' | wc -l)" = 1 ] || ok=0
+	tf_check_eq "$addr, tcp_syncookies=1: packets dropped (cookie yes)" "$(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l)" 0
+	tf_check_eq "$addr, tcp_syncookies=1: ack3s logged (cookie no)" "$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "log"' | wc -l)" 1
 	stop_clients
-	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv ss -Htan state established '( sport = :$port )' | wc -l) = 0 ]"
-	tf_reset "$srv" || ok=0
+	slowwait 10 tf_ss_count_is "$srv" 0 state established "( sport = :$port )"
+	tf_check_cmd "$addr: rules flushed" tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 cookie yes action drop &&
-	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log || ok=0
+	tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log
+	check_err $? "$addr: rules: ack3 cookie yes drop, synack log refused"
 
 	# Cookies always: no request socket, the ACK would be a cookie.
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 2
 	sent0=$(tf_nstat "$srv" TcpExtSyncookiesSent)
 	recv0=$(tf_nstat "$srv" TcpExtSyncookiesRecv)
-	start_client "$addr" $port || ok=0
+	tf_check_cmd "$addr, tcp_syncookies=2: client connects" start_client "$addr" $port
 	first=$(tf_events "$srv" 'f["flags"] == "SA"' | head -n1 | cut -d' ' -f1)
 	tf_sleep_until "${first:-0}" 10
 	sent1=$(tf_nstat "$srv" TcpExtSyncookiesSent)
@@ -220,14 +229,16 @@ cookie_case()
 	     "SyncookiesRecv +$((recv1 - recv0)), ack3 dropped $(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l);" \
 	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port);" \
 	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
-	[ "$n_sa" = 1 ] && [ $((sent1 - sent0)) = 1 ] && [ $((recv1 - recv0)) = 0 ] || ok=0
-	[ "$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "drop"' | wc -l)" = 1 ] || ok=0
-	[ "$(tf_sockets "$srv" syn-recv $port)" = 0 ] && [ "$(tf_sockets "$srv" established $port)" = 0 ] || ok=0
-	[ "$(tf_sockets "$cli" established $port)" = 1 ] || ok=0
+	tf_check_eq "$addr, tcp_syncookies=2: SYN-ACKs sent" "$n_sa" 1
+	tf_check_eq "$addr, tcp_syncookies=2: TcpExtSyncookiesSent rise" $((sent1 - sent0)) 1
+	tf_check_eq "$addr, tcp_syncookies=2: TcpExtSyncookiesRecv rise" $((recv1 - recv0)) 0
+	tf_check_eq "$addr, tcp_syncookies=2: ack3s dropped" "$(tf_events "$srv" 'f["flags"] == "A" && f["verdict"] == "drop"' | wc -l)" 1
+	tf_check_eq "$addr, tcp_syncookies=2: server sockets SYN-RECV" "$(tf_sockets "$srv" syn-recv $port)" 0
+	tf_check_eq "$addr, tcp_syncookies=2: server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
+	tf_check_eq "$addr, tcp_syncookies=2: client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
 	stop_clients
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 1
 	tf_reset "$srv"
-	[ "$ok" = 1 ]
 }
 
 # A whole exchange: the handshake's ACK is ack3 and only it; the ACKs of
@@ -235,50 +246,55 @@ cookie_case()
 test_ack_is_not_ack3()
 {
 	local desc="stage ack3 matches the handshake's ACK only, stage ack the others"
-	local port=8083 ok=1 n3 n
+	local port=8083 n3 n
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport $port stage ack3 action log &&
-	tcpfaultctl -n "$srv" rule add id 2 dir in dport $port stage ack action log || ok=0
-	start_client "$SRV_ADDR" $port --send 1000 --send 1000 || ok=0
-	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv grep -c 'rule 1 ' /proc/net/tcpfault/events) -ge 1 ]" || ok=0
+	tcpfaultctl -n "$srv" rule add id 2 dir in dport $port stage ack action log
+	check_err $? "rules: ack3 log, ack log refused"
+	tf_check_cmd "client connects and sends" start_client "$SRV_ADDR" $port --send 1000 --send 1000
+	slowwait 10 tf_events_ge "$srv" 1 'rule 1 '
+	check_err $? "no event of rule 1 (ack3) in 10 s"
 	stop_clients
-	slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv ss -Htan state established '( sport = :$port )' | wc -l) = 0 ]"
+	slowwait 10 tf_ss_count_is "$srv" 0 state established "( sport = :$port )"
 	n3=$(tf_events "$srv" 'f["rule"] == 1' | wc -l)
 	n=$(tf_events "$srv" 'f["rule"] == 2' | wc -l)
 	echo "# ack3: $n3 (want 1), ack: $n (the close's ACK at least)"
-	[ "$n3" = 1 ] && [ "$n" -ge 1 ] || ok=0
+	tf_check_eq "ACKs matched by stage ack3" "$n3" 1
+	tf_check_ge "ACKs matched by stage ack" "$n" 1
 	tf_reset "$srv"
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 # after 2000: nothing lost during the handshake and the first two seconds.
 test_after()
 {
-	local addr ok=1
+	local addr
 
 	for addr in "$SRV_ADDR" "$SRV_ADDR6"; do
-		after_case "$addr" || ok=0
+		after_case "$addr"
 	done
-	tf_result $ok "after 2000: the handshake and the first 2 s of a flow pass, then its packets are lost (IPv4, IPv6)"
+	log_test "after 2000: the handshake and the first 2 s of a flow pass, then its packets are lost (IPv4, IPv6)"
 }
 
 # after_case ADDR: test_after against one address of the server.
 after_case()
 {
-	local addr=$1 port=8084 ok=1 est first out early
+	local addr=$1 port=8084 est first out early
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport $port stage ack3 action log &&
-	tcpfaultctl -n "$srv" rule add id 2 port $port after 2000 action drop || ok=0
+	tcpfaultctl -n "$srv" rule add id 2 port $port after 2000 action drop
+	check_err $? "$addr: rules: ack3 log, after 2000 drop refused"
 	out=$(tf_nsx "$cli" tf_connect --timeout 5 --send hello "$addr" $port 2>&1)
 	echo "# $addr within 2 s: $(tr '\n' ' ' <<<"$out")"
-	grep -q hello <<<"$out" || ok=0
-	tf_reset "$srv" || ok=0
+	tf_check_grep "$addr: echo within 2 s" hello "$out"
+	tf_check_cmd "$addr: rules flushed" tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport $port stage ack3 action log &&
-	tcpfaultctl -n "$srv" rule add id 2 port $port after 2000 action drop || ok=0
+	tcpfaultctl -n "$srv" rule add id 2 port $port after 2000 action drop
+	check_err $? "$addr: rules: ack3 log, after 2000 drop refused"
 	mkfifo "$TMPD/go"
-	start_client "$addr" $port --user-timeout 10000 --send 100 --go "$TMPD/go" || ok=0
+	tf_check_cmd "$addr: client connects" start_client "$addr" $port --user-timeout 10000 --send 100 --go "$TMPD/go"
 	# A builtin nap: an exec could let the clock leap to the client's alarm.
 	tf_nap 2.5
 	echo go >"$TMPD/go"
@@ -291,41 +307,44 @@ after_case()
 	echo "# client: $out"
 	echo "# first loss $(awk -v a="${first:-0}" -v b="${est:-0}" 'BEGIN { printf "%.3f", (a - b) / 1e9 }') s" \
 	     "after the handshake's ACK; drops $(tf_events "$srv" 'f["rule"] == 2' | wc -l), of the handshake $early"
-	grep -q "errno ETIMEDOUT" <<<"$out" || ok=0
-	[ -n "$est" ] && [ -n "$first" ] && [ $((first - est)) -ge 2000000000 ] || ok=0
-	[ "$early" = 0 ] || ok=0
+	tf_check_grep "$addr: the client ends by TCP_USER_TIMEOUT" "errno ETIMEDOUT" "$out"
+	tf_check_ne "$addr: handshake ACK event" "$est" ""
+	tf_check_ne "$addr: first drop event" "$first" ""
+	tf_check_ge "$addr: ns from the handshake's ACK to the first drop" $((first - est)) 2000000000
+	tf_check_eq "$addr: handshake packets dropped" "$early" 0
 	# The client's data and its retransmissions are what is lost.
-	[ "$(tf_events "$srv" 'f["rule"] == 2 && f["len"] > 0' | wc -l)" -ge 3 ] || ok=0
+	tf_check_ge "$addr: data segments dropped" "$(tf_events "$srv" 'f["rule"] == 2 && f["len"] > 0' | wc -l)" 3
 	tf_reset "$srv"
 	rm -f "$TMPD/go"
-	[ "$ok" = 1 ]
 }
 
 test_ack3_ipv6()
 {
 	local desc="IPv6 (veth and ::1): ack3 lost at the server's input, the server never establishes"
-	local port=8085 ok=1 ns
+	local port=8085 ns via
 
 	for ns in "$cli" "$srv"; do
+		via=veth
+		[ "$ns" = "$cli" ] || via=::1
 		tf_reset "$srv"
-		tcpfaultctl -n "$srv" rule add family ipv6 dir in dport $port stage ack3 cookie no action drop || ok=0
+		tf_check_cmd "rule: ipv6 ack3 drop refused" tcpfaultctl -n "$srv" rule add family ipv6 dir in dport $port stage ack3 cookie no action drop
 		if [ "$ns" = "$cli" ]; then
-			start_client "$SRV_ADDR6" $port || ok=0
+			tf_check_cmd "veth client connects" start_client "$SRV_ADDR6" $port
 		else
-			tf_idle_in "$srv" "$TMPD/idle.lo" ::1 $port --timeout 600 || ok=0
+			tf_check_cmd "::1 client connects" tf_idle_in "$srv" "$TMPD/idle.lo" ::1 $port --timeout 600
 			CLIENTS+=("$TF_IDLE_PID")
 		fi
 		echo "# client ESTABLISHED $(tf_nsx "$ns" ss -Htan state established "( dport = :$port )" | wc -l)," \
 		     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port)," \
-		     "ack3 dropped $(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l) ($( [ "$ns" = "$srv" ] && echo ::1 || echo veth))"
+		     "ack3 dropped $(tf_events "$srv" 'f["verdict"] == "drop"' | wc -l) ($via)"
 		# In srv over ::1, the client's socket is the only ESTABLISHED one.
-		[ "$(tf_nsx "$ns" ss -Htan state established "( dport = :$port )" | wc -l)" = 1 ] || ok=0
-		[ "$(tf_nsx "$srv" ss -Htan state established "( sport = :$port )" | wc -l)" = 0 ] || ok=0
-		[ "$(tf_events "$srv" 'f["verdict"] == "drop" && f["flags"] == "A"' | wc -l)" -ge 1 ] || ok=0
+		tf_check_eq "$via: client sockets ESTABLISHED" "$(tf_nsx "$ns" ss -Htan state established "( dport = :$port )" | wc -l)" 1
+		tf_check_eq "$via: server sockets ESTABLISHED" "$(tf_nsx "$srv" ss -Htan state established "( sport = :$port )" | wc -l)" 0
+		tf_check_ge "$via: ack3s dropped" "$(tf_events "$srv" 'f["verdict"] == "drop" && f["flags"] == "A"' | wc -l)" 1
 		stop_clients
 	done
 	tf_reset "$srv"
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 tf_require

@@ -91,21 +91,23 @@ baseline()
 # `tcpfaultctl rule restore FILE` refuses it naming WORD too.
 refused()
 {
-	local desc=$1 word=$2 file=$3 before out err cli ok=1
+	local desc=$1 word=$2 file=$3 before out err cli nfail=$TF_NFAIL
 
 	before=$(rules_now)
-	out=$(dd if="$file" of="$NSD/rules" bs=1M status=none 2>&1) &&
-		{ out="accepted"; ok=0; }
+	out=$(dd if="$file" of="$NSD/rules" bs=1M status=none 2>&1)
+	check_fail $? "$desc: the write was accepted"
 	err=$(stats_error)
-	[[ $err == *"$word"* ]] || ok=0
-	[ "$(rules_now)" = "$before" ] || { echo "# the table changed"; ok=0; }
-	cli=$(tcpfaultctl -n "$hst" rule restore "$file" 2>&1) && ok=0
-	[[ $cli == *"$word"* ]] || ok=0
-	[ "$(rules_now)" = "$before" ] || { echo "# tcpfaultctl changed the table"; ok=0; }
-	if [ "$ok" = 0 ]; then
+	[[ $err == *"$word"* ]]
+	check_err $? "$desc: stats error '${err:-(none)}' does not name '$word'"
+	tf_check_eq "$desc: the table after the write" "$(rules_now)" "$before"
+	cli=$(tcpfaultctl -n "$hst" rule restore "$file" 2>&1)
+	check_fail $? "$desc: tcpfaultctl rule restore accepted it"
+	[[ $cli == *"$word"* ]]
+	check_err $? "$desc: tcpfaultctl said '$cli', not naming '$word'"
+	tf_check_eq "$desc: the table after tcpfaultctl" "$(rules_now)" "$before"
+	if [ "$TF_NFAIL" != "$nfail" ]; then
 		echo "# $desc: write: ${out#dd: }; stats: error ${err:-(none)}; tcpfaultctl: $cli; want \"$word\""
 	fi
-	[ "$ok" = 1 ]
 }
 
 # Malformed one-line commands: "WORD<TAB>COMMAND" (WORD: what the reason
@@ -161,58 +163,62 @@ ADD	ADD dport 80 action drop'
 
 test_malformed()
 {
-	local word line n=0 bad=0 cli
+	local word line n=0 cli title="malformed commands refused with their word, by the module and by tcpfaultctl; table unchanged"
 
-	baseline || { ktap_test_fail "malformed commands (baseline table)"; return; }
+	if ! baseline; then
+		check_err 1 "the baseline table was refused"
+		log_test "$title"
+		return
+	fi
 	while IFS=$'\t' read -r word line; do
 		n=$((n + 1))
 		printf '%s\n' "$line" >"$TMP/line"
-		refused "$line" "$word" "$TMP/line" || bad=$((bad + 1))
+		refused "$line" "$word" "$TMP/line"
 		# tcpfaultctl rule add WORDS...: the same word, nothing written.
 		if [[ $line == "add "* ]]; then
 			# shellcheck disable=SC2086 # the command's words
-			cli=$(tcpfaultctl -n "$hst" rule ${line} 2>&1) &&
-				{ echo "# tcpfaultctl rule $line: accepted"; bad=$((bad + 1)); }
+			cli=$(tcpfaultctl -n "$hst" rule ${line} 2>&1)
+			check_fail $? "tcpfaultctl rule $line: accepted"
 			[[ $cli == *"$word"* ]] ||
-				{ echo "# tcpfaultctl rule $line: $cli"; bad=$((bad + 1)); }
+				check_err 1 "tcpfaultctl rule $line: '$cli' does not name '$word'"
 		fi
 	done <<<"$MALFORMED"
-	echo "# $n malformed commands, $bad failed checks"
-	tf_check "$n malformed commands refused with their word, by the module and by tcpfaultctl; table unchanged" \
-		test "$bad" = 0
+	echo "# $n malformed commands, $TF_NFAIL failed checks"
+	log_test "$n $title"
 }
 
 test_limits()
 {
-	local bad=0 i before out
+	local i before out
 
 	# A line of 512 bytes (the limit is 511), and 65 words (the limit 64).
 	{ printf 'add dport 1 action drop #'; printf 'x%.0s' $(seq 487); echo; } >"$TMP/long"
-	refused "a 512-byte line" "511" "$TMP/long" || bad=$((bad + 1))
+	refused "a 512-byte line" "511" "$TMP/long"
 	{ printf 'add'; for ((i = 0; i < 32; i++)); do printf ' dir in'; done; echo; } >"$TMP/words"
-	refused "65 words" "64 words" "$TMP/words" || bad=$((bad + 1))
+	refused "65 words" "64 words" "$TMP/words"
 	# NUL bytes: anywhere in the write.
 	printf 'add id 20 dport 20 action drop\n\0add id 21 dport 21 action drop\n' >"$TMP/nul"
 	before=$(rules_now)
-	out=$(dd if="$TMP/nul" of="$NSD/rules" bs=1M status=none 2>&1) && bad=$((bad + 1))
-	[[ $(stats_error) == *"NUL byte"* ]] || { echo "# NUL: $out, error $(stats_error)"; bad=$((bad + 1)); }
-	[ "$(rules_now)" = "$before" ] || bad=$((bad + 1))
-	out=$(tcpfaultctl -n "$hst" rule restore "$TMP/nul" 2>&1) && bad=$((bad + 1))
-	[[ $out == *"not a text file"* ]] || { echo "# tcpfaultctl, NUL: $out"; bad=$((bad + 1)); }
+	out=$(dd if="$TMP/nul" of="$NSD/rules" bs=1M status=none 2>&1)
+	check_fail $? "a write with a NUL byte was accepted"
+	[[ $(stats_error) == *"NUL byte"* ]] || check_err 1 "NUL: $out, stats error '$(stats_error)', want 'NUL byte'"
+	tf_check_eq "the table after the NUL write" "$(rules_now)" "$before"
+	out=$(tcpfaultctl -n "$hst" rule restore "$TMP/nul" 2>&1)
+	check_fail $? "tcpfaultctl restored a file with a NUL byte"
+	[[ $out == *"not a text file"* ]] || check_err 1 "tcpfaultctl, NUL: '$out', want 'not a text file'"
 	# 65536 bytes is one write's limit: exactly that is taken, one more not.
 	awk 'BEGIN { for (i = 0; i < 1024; i++) printf "#%062d\n", i }' >"$TMP/64k"
-	[ "$(stat -c %s "$TMP/64k")" = 65536 ] || bad=$((bad + 1))
+	tf_check_eq "bytes of the 64 KiB file" "$(stat -c %s "$TMP/64k")" 65536
 	dd if="$TMP/64k" of="$NSD/rules" bs=1M status=none ||
-		{ echo "# a write of 65536 bytes was refused: $(stats_error)"; bad=$((bad + 1)); }
+		check_err 1 "a write of 65536 bytes was refused: $(stats_error)"
 	{ cat "$TMP/64k"; echo; } >"$TMP/64k1"
-	refused "a write of 65537 bytes" "65536" "$TMP/64k1" || bad=$((bad + 1))
+	refused "a write of 65537 bytes" "65536" "$TMP/64k1"
 	# Good lines all the way, too many bytes: nothing of it is taken.
 	awk 'BEGIN { for (i = 1; i <= 2900; i++) printf "add id %d dport %d action log\n", 100 + i, i }' \
 		>"$TMP/big"
-	refused "2900 good lines, 77 KiB" "65536" "$TMP/big" || bad=$((bad + 1))
-	echo "# limits: $bad failed checks"
-	tf_check "over-long line, too many words, NUL byte, write over 64 KiB refused with a reason; 64 KiB taken" \
-		test "$bad" = 0
+	refused "2900 good lines, 77 KiB" "65536" "$TMP/big"
+	echo "# limits: $TF_NFAIL failed checks"
+	log_test "over-long line, too many words, NUL byte, write over 64 KiB refused with a reason; 64 KiB taken"
 }
 
 # Each write() is parsed on its own as whole lines: there is no carrying of
@@ -221,7 +227,7 @@ test_limits()
 # that happens to be a whole command is applied as written.
 test_split_writes()
 {
-	local bad=0 out before
+	local out before
 
 	before=$(rules_now)
 	out=$(
@@ -235,17 +241,18 @@ test_split_writes()
 		stats_error
 		exec 3>&-)
 	echo "$out" | tf_diag
-	grep -q '^line 1: unknown keyword "act"' <<<"$out" || bad=$((bad + 1))
-	grep -q '^line 1: unknown command "ion"' <<<"$out" || bad=$((bad + 1))
-	grep -q '^whole first half taken' <<<"$out" || bad=$((bad + 1))
-	grep -q '^line 1: unknown command "0"' <<<"$out" || bad=$((bad + 1))
-	grep -v '^whole' <<<"$out" | grep -q 'taken' && bad=$((bad + 1))
+	tf_check_grep "the first half alone (stats error)" '^line 1: unknown keyword "act"' "$out"
+	tf_check_grep "the second half alone (stats error)" '^line 1: unknown command "ion"' "$out"
+	tf_check_grep "a half that is a whole command" '^whole first half taken' "$out"
+	tf_check_grep "its trailing 0 alone (stats error)" '^line 1: unknown command "0"' "$out"
+	tf_check_nogrep "halves taken but the whole one" 'taken' "$(grep -v '^whole' <<<"$out")"
 	[ "$(rules_now | sed 's/ *#.*//' | grep 'id 3[01] ')" = "add id 31 dport 31 action delay 1" ] ||
-		{ rules_now | tf_diag; bad=$((bad + 1)); }
-	printf 'del 31\n' >"$NSD/rules" || bad=$((bad + 1))
-	[ "$(rules_now)" = "$before" ] || bad=$((bad + 1))
-	tf_check "a command split across two write()s: each write is whole lines, halves judged alone" \
-		test "$bad" = 0
+		rules_now | tf_diag
+	tf_check_eq "rules 30 and 31 in the table" "$(rules_now | sed 's/ *#.*//' | grep 'id 3[01] ')" "add id 31 dport 31 action delay 1"
+	printf 'del 31\n' >"$NSD/rules"
+	check_err $? "del 31 refused"
+	tf_check_eq "the table after del 31" "$(rules_now)" "$before"
+	log_test "a command split across two write()s: each write is whole lines, halves judged alone"
 }
 
 # WRITERS processes on the same table at once, each on its own block of
@@ -284,7 +291,7 @@ writer()
 
 test_concurrent_writers()
 {
-	local w pids=() out bad=0 want got n
+	local w pids=() out want got n
 
 	printf 'flush\n' >"$NSD/rules"
 	for ((w = 1; w <= WRITERS; w++)); do
@@ -295,7 +302,7 @@ test_concurrent_writers()
 	for ((w = 1; w <= WRITERS; w++)); do
 		out=$(<"$TMP/writer$w")
 		echo "# $(tail -n 1 <<<"$out")"
-		grep -q "^writer $w bad 0 kept $((ROUNDS / 10))\$" <<<"$out" || bad=$((bad + 1))
+		tf_check_grep "writer $w's last line" "^writer $w bad 0 kept $((ROUNDS / 10))\$" "$out"
 	done
 	want=$(for ((w = 1; w <= WRITERS; w++)); do
 		for ((n = 10; n <= ROUNDS; n += 10)); do
@@ -303,12 +310,14 @@ test_concurrent_writers()
 		done
 	done)
 	got=$(rules_now | sed 's/ *#.*//')
-	[ "$got" = "$want" ] || { echo "# the table is not the kept rules:"; diff <(echo "$want") <(echo "$got") | head | tf_diag; bad=$((bad + 1)); }
+	[ "$got" = "$want" ] || {
+		check_err 1 "the table is not the kept rules (diff below)"
+		diff <(echo "$want") <(echo "$got") | head | tf_diag
+	}
 	n=$(sed -n 's/^rules //p' "$NSD/stats")
-	[ "$n" = $((WRITERS * ROUNDS / 10)) ] || { echo "# stats: rules $n"; bad=$((bad + 1)); }
+	tf_check_eq "stats: rules" "$n" $((WRITERS * ROUNDS / 10))
 	printf 'flush\n' >"$NSD/rules"
-	tf_check "$WRITERS concurrent writers, $((WRITERS * ROUNDS * 5)) writes: each status as due, the table exactly the kept rules" \
-		test "$bad" = 0
+	log_test "$WRITERS concurrent writers, $((WRITERS * ROUNDS * 5)) writes: each status as due, the table exactly the kept rules"
 }
 
 # Random lines from the language's words and near misses, one write each
@@ -346,7 +355,7 @@ gen_random()
 
 test_random_lines()
 {
-	local out bad=0 taken refused noreason differ line err k v sampled=0
+	local out taken refused noreason differ line err k v sampled=0
 
 	echo "# seed $SEED, $NLINES lines (TCPFAULT_HOSTILE_SEED, TCPFAULT_HOSTILE_LINES)"
 	gen_random "$SEED" "$NLINES" >"$TMP/random"
@@ -390,42 +399,46 @@ test_random_lines()
 		[ "$differ" -le 5 ] && echo "# differ: \"$line\": kernel $verdict; tcpfaultctl ${out:-ok}"
 	done <"$TMP/judged"
 	echo "# kernel and tcpfaultctl differ on $differ of $sampled lines"
-	[ "$noreason" = 0 ] || bad=$((bad + 1))
-	[ "$differ" = 0 ] || bad=$((bad + 1))
+	tf_check_eq "refusals without a reason" "$noreason" 0
+	tf_check_eq "lines the kernel and tcpfaultctl judge differently" "$differ" 0
 	# And in batches of 20 lines a write: all or nothing.
 	split -l 20 "$TMP/random" "$TMP/batch."
 	for out in "$TMP"/batch.*; do
 		printf '%s' "$(<"$out")" >"$NSD/rules" 2>/dev/null
 	done
 	printf 'flush\n' >"$NSD/rules"
-	tf_check "$NLINES random lines (seed $SEED): a reason for every refusal, module and tcpfaultctl agree" \
-		test "$bad" = 0
+	log_test "$NLINES random lines (seed $SEED): a reason for every refusal, module and tcpfaultctl agree"
 }
 
 # What "rules" lists replays: flush and restore gives the same listing.
 test_replay()
 {
-	local before after ok=1
+	local before after
 
-	baseline || ok=0
+	tf_check_cmd "the baseline table" baseline
 	printf '%s\n' "add payload-hex 00ff23 action log" \
 		"add saddr ::ffff:10.1.0.0/112 action delay 9 prob 0.5" \
 		"add stage ack3 cookie yes dir in dport 3306 action reset-both skip 4294967295 every 3" \
-		>"$NSD/rules" || ok=0
+		>"$NSD/rules"
+	check_err $? "the three rules to replay refused"
 	before=$(rules_now | sed 's/ *#.*//')
 	rules_now >"$TMP/saved"
-	tcpfaultctl -n "$hst" rule restore --flush "$TMP/saved" || ok=0
+	tf_check_cmd "restore --flush of the listing" tcpfaultctl -n "$hst" rule restore --flush "$TMP/saved"
 	after=$(rules_now | sed 's/ *#.*//')
-	[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") | tf_diag; ok=0; }
+	[ "$before" = "$after" ] || {
+		check_err 1 "the restored table differs (diff below)"
+		diff <(echo "$before") <(echo "$after") | tf_diag
+	}
 	echo "$after" | tf_diag
 	printf 'flush\n' >"$NSD/rules"
-	tf_check "the listing (with its counters) restores to the same table" test "$ok" = 1
+	log_test "the listing (with its counters) restores to the same table"
 }
 
 test_kernel_log()
 {
 	TF_DMESG_LINES=$TF_DMESG_START
-	tf_check "no WARNING/BUG/Oops/leak in the kernel log" tf_dmesg_clean
+	tf_check_cmd "WARNING/BUG/Oops/leak in the kernel log since the start" tf_dmesg_clean
+	log_test "no WARNING/BUG/Oops/leak in the kernel log"
 }
 
 tf_require dd awk split

@@ -55,11 +55,11 @@ cleanup()
 ka_case()
 {
 	local desc=$1 rule_ns=$2 rules=$3 margs=$4
-	local ready go pid out rc errno start end dir=in ok=1 r
+	local ready go pid out rc errno start end dir=in r
 	local -a model
 
 	shift 4
-	tf_reset "$cli" && tf_reset "$srv" || { ktap_test_fail "$desc: reset"; return; }
+	tf_reset "$cli" && tf_reset "$srv" || { check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; }
 	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
 	go=$(mktemp -u /tmp/tf_go.XXXXXX)
 	mkfifo "$go"
@@ -70,13 +70,13 @@ ka_case()
 	if ! slowwait 60 test -e "$ready"; then
 		kill "$pid" 2>/dev/null
 		rm -f "$go" "$ready" "$out"
-		ktap_test_fail "$desc: no connection"
+		check_err 1 "the client did not connect in 60 s"; log_test "$desc"
 		return
 	fi
 	IFS=';' read -ra rl <<<"$rules"
 	for r in "${rl[@]}"; do
 		# shellcheck disable=SC2086
-		tcpfaultctl -n "$rule_ns" rule add $r || ok=0
+		tf_check_cmd "rule '$r'" tcpfaultctl -n "$rule_ns" rule add $r
 		[[ $r == *"dir out"*"stage probe"* ]] && dir=out
 	done
 	echo go >"$go"
@@ -89,26 +89,24 @@ ka_case()
 	end=$(tf_field "$(cat "$out")" end_ns)
 	rm -f "$out"
 	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
-		echo "# recv(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
-		ok=0
+		check_err 1 "recv(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
 	fi
 	if [ -n "$start" ] && [ -n "$end" ]; then
 		echo "# measured: probe gaps from SO_KEEPALIVE$(tf_probe_gaps "$rule_ns" "$start" "$dir") s;" \
 			"ETIMEDOUT $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after SO_KEEPALIVE"
 		# shellcheck disable=SC2206
 		model=(--kernel "$TF_RELEASE" $margs)
-		tf_timeline "$rule_ns" --model keepalive --start "$start" --end "$end" \
-			"${model[@]}" || ok=0
+		tf_check_timeline "gaps against the model" "$rule_ns" --model keepalive \
+			--start "$start" --end "$end" "${model[@]}"
 	else
-		ok=0
+		check_err 1 "no start_ns or end_ns from tf_idle"
 	fi
 	if [ "$(tf_count_events "$srv" 'flags RA\? ')" -lt 1 ] && [ "$rule_ns" = "$srv" ]; then
-		echo "# no RST seen at srv after the give-up"
-		ok=0
+		check_err 1 "no RST seen at srv after the give-up"
 	fi
 	tcpfaultctl -n "$cli" rule flush
 	tcpfaultctl -n "$srv" rule flush
-	tf_result "$ok" "$desc"
+	log_test "$desc"
 }
 
 PROBE_DROP_SRV="dir in dport $TF_PORT stage probe action drop;dir in dport $TF_PORT stage rst action log"

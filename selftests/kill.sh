@@ -119,6 +119,22 @@ quiet()
 	[ ! -s "$TMPD/$1" ]
 }
 
+# check_saw NAME TEXT: a check that tf_hold NAME printed TEXT; when it did
+# not, the message has what it printed.
+check_saw()
+{
+	saw "$1" "$2" ||
+		check_err 1 "tf_hold $1: no line '$2' in 10 s, it printed '$(tf_oneline "$(cat "$TMPD/$1")")'"
+}
+
+# check_untouched NAME: a check that tf_hold NAME's connection is
+# untouched (quiet) and the echo server still answers it (alive).
+check_untouched()
+{
+	quiet "$1" || check_err 1 "tf_hold $1 (untouched) printed '$(tf_oneline "$(cat "$TMPD/$1")")'"
+	alive "$1" || check_err 1 "tf_hold $1 (untouched): no echo after SIGUSR1 in 10 s"
+}
+
 # alive NAME: the echo server still answers NAME.
 alive()
 {
@@ -175,162 +191,171 @@ diag_sockets()
 test_rst_server()
 {
 	local desc="how rst at the server: client ECONNRESET, listener accepts at once, other port untouched"
-	local ok=1 out
+	local out
 
-	hold a 10.0.1.2 8080 || ok=0
-	hold b 10.0.1.2 8081 || ok=0
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8080
+	tf_check_cmd "tf_hold b connects" hold b 10.0.1.2 8081
 	kill_in "$srv" sport 8080
-	[ "$KILLED" = 1 ] || ok=0
-	saw a "recv -1 errno ECONNRESET" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 1
+	check_saw a "recv -1 errno ECONNRESET"
 	echo "# a: $(cat "$TMPD/a")"
-	sockets "$srv" listening | grep -q ':8080 ' || ok=0
+	sockets "$srv" listening | grep -q ':8080 '
+	check_err $? "the listener of 8080 is gone"
 	out=$(tf_nsx "$cli" tf_connect --timeout 5 10.0.1.2 8080 2>&1)
 	echo "# reconnect: $out"
-	[ "$(tf_field "$out" errno)" = 0 ] || ok=0
-	quiet b && alive b || ok=0
-	[ $ok = 1 ] || diag_sockets "$srv"
+	tf_check_eq "a new connection to the listener: errno" "$(tf_field "$out" errno)" 0
+	check_untouched b
+	[ "$RET" = 0 ] || diag_sockets "$srv"
 	stop_holds
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 test_rst_local()
 {
 	local desc="how rst at the client: the client itself reads ECONNABORTED, the server's socket is reset"
-	local ok=1
 
-	hold a 10.0.1.2 8080 || ok=0
-	slowwait 10 has "$srv" established "${SPORT[a]}" || ok=0
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8080
+	tf_check_cmd "no established socket with port ${SPORT[a]} in srv within 10 s" slowwait 10 has "$srv" established "${SPORT[a]}"
 	kill_in "$cli" dport 8080
-	[ "$KILLED" = 1 ] || ok=0
-	saw a "recv -1 errno ECONNABORTED" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 1
+	check_saw a "recv -1 errno ECONNABORTED"
 	echo "# a: $(cat "$TMPD/a")"
-	slowwait 10 gone "$srv" "${SPORT[a]}" || ok=0
-	[ $ok = 1 ] || diag_sockets "$srv"
+	tf_check_cmd "a socket with port ${SPORT[a]} still in srv after 10 s" slowwait 10 gone "$srv" "${SPORT[a]}"
+	[ "$RET" = 0 ] || diag_sockets "$srv"
 	stop_holds
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 test_fin_server()
 {
 	local desc="how fin at the server: clients read EOF and sit in CLOSE-WAIT (Recv-Q unread+FIN), a late write is reset, IPv4 and IPv6"
-	local ok=1 cw
+	local cw
 
-	hold a 10.0.1.2 8080 || ok=0
-	hold v6 fd00::2 8080 || ok=0
-	hold unread 10.0.1.2 8080 --send 100 --no-read || ok=0
-	hold late 10.0.1.2 8080 --write-after || ok=0
-	hold other 10.0.1.2 8081 || ok=0
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8080
+	tf_check_cmd "tf_hold v6 connects" hold v6 fd00::2 8080
+	tf_check_cmd "tf_hold unread connects" hold unread 10.0.1.2 8080 --send 100 --no-read
+	tf_check_cmd "tf_hold late connects" hold late 10.0.1.2 8080 --write-after
+	tf_check_cmd "tf_hold other connects" hold other 10.0.1.2 8081
 	# The echo of the 100 bytes has arrived, unread.
-	slowwait 10 sh -c "ip netns exec $cli ss -Htan | grep -q '^ESTAB *100 .*:${SPORT[unread]} '" || ok=0
+	slowwait 10 tf_ss_match "$cli" "^ESTAB +100 .*:${SPORT[unread]} "
+	check_err $? "tf_hold unread: no 100 unread bytes in its Recv-Q in 10 s"
 	kill_in "$srv" sport 8080 how fin
-	[ "$KILLED" = 4 ] || ok=0
-	saw a "recv 0 errno 0" && saw v6 "recv 0 errno 0" || ok=0
-	saw late "write 1 errno 0" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 4
+	check_saw a "recv 0 errno 0"
+	check_saw v6 "recv 0 errno 0"
+	check_saw late "write 1 errno 0"
 	# The server's socket answers the late byte with a RST: gone here.
-	slowwait 10 gone "$cli" "${SPORT[late]}" || ok=0
+	tf_check_cmd "a socket with port ${SPORT[late]} still in cli after 10 s" slowwait 10 gone "$cli" "${SPORT[late]}"
 	sleep 2
 	cw=$(sockets "$cli" close-wait)
 	echo "$cw" | tf_diag
-	[ "$(grep -c . <<<"$cw")" = 3 ] || ok=0
-	grep -q "^101 .*:${SPORT[unread]} " <<<"$cw" || ok=0
-	grep -q "^0 .*\[fd00::1\]:${SPORT[v6]} " <<<"$cw" || ok=0
-	quiet other && alive other || ok=0
-	[ $ok = 1 ] || diag_sockets "$srv"
+	tf_check_eq "CLOSE-WAIT sockets left" "$(grep -c . <<<"$cw")" 3
+	tf_check_grep "unread socket in CLOSE-WAIT with 100 bytes + FIN unread" "^101 .*:${SPORT[unread]} " "$cw"
+	tf_check_grep "IPv6 socket in CLOSE-WAIT" "^0 .*\[fd00::1\]:${SPORT[v6]} " "$cw"
+	check_untouched other
+	[ "$RET" = 0 ] || diag_sockets "$srv"
 	stop_holds
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 test_fin_unread()
 {
 	local desc="how fin with unread data: a RST as exit() sends; without: FIN, the local side reads EOF"
-	local ok=1 rsts
+	local rsts
 
-	hold a 10.0.1.2 8080 || ok=0
-	hold unread 10.0.1.2 8080 --send 100 --no-read || ok=0
-	slowwait 10 sh -c "ip netns exec $cli ss -Htan | grep -q '^ESTAB *100 .*:${SPORT[unread]} '" || ok=0
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8080
+	tf_check_cmd "tf_hold unread connects" hold unread 10.0.1.2 8080 --send 100 --no-read
+	slowwait 10 tf_ss_match "$cli" "^ESTAB +100 .*:${SPORT[unread]} "
+	check_err $? "tf_hold unread: no 100 unread bytes in its Recv-Q in 10 s"
 	rsts=$(out_rsts "$cli")
 	kill_in "$cli" dport 8080 how fin
-	[ "$KILLED" = 2 ] || ok=0
-	saw a "recv 0 errno 0" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 2
+	check_saw a "recv 0 errno 0"
 	# Aborted: gone at once on both sides, after one RST.
-	slowwait 10 gone "$cli" "${SPORT[unread]}" || ok=0
-	slowwait 10 gone "$srv" "${SPORT[unread]}" || ok=0
+	tf_check_cmd "a socket with port ${SPORT[unread]} still in cli after 10 s" slowwait 10 gone "$cli" "${SPORT[unread]}"
+	tf_check_cmd "a socket with port ${SPORT[unread]} still in srv after 10 s" slowwait 10 gone "$srv" "${SPORT[unread]}"
 	rsts=$(($(out_rsts "$cli") - rsts))
 	echo "# RSTs sent: $rsts"
-	[ "$rsts" = 1 ] || ok=0
-	[ $ok = 1 ] || { diag_sockets "$cli"; diag_sockets "$srv"; }
+	tf_check_eq "RSTs sent by the server" "$rsts" 1
+	[ "$RET" = 0 ] || { diag_sockets "$cli"; diag_sockets "$srv"; }
 	stop_holds
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 test_match()
 {
 	local desc="matches: local/peer address and port as the socket sees them, family (v4-mapped = IPv4), 0 killed"
-	local ok=1 out
+	local out
 
-	hold a 10.0.1.2 8080 || ok=0
-	hold b 10.0.1.4 8080 || ok=0
-	hold c fd00::2 8080 || ok=0
-	hold d 10.0.1.2 8081 || ok=0
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8080
+	tf_check_cmd "tf_hold b connects" hold b 10.0.1.4 8080
+	tf_check_cmd "tf_hold c connects" hold c fd00::2 8080
+	tf_check_cmd "tf_hold d connects" hold d 10.0.1.2 8081
 	# The server's peers' ports are ephemeral: nothing has dport 8080 there.
 	kill_in "$srv" dport 8080
-	[ "$KILLED" = 0 ] || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 0
 	kill_in "$srv" saddr 10.0.1.4
-	[ "$KILLED" = 1 ] && saw b "recv -1 errno ECONNRESET" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 1
+	check_saw b "recv -1 errno ECONNRESET"
 	kill_in "$srv" family ipv6 port 8080
-	[ "$KILLED" = 1 ] && saw c "recv -1 errno ECONNRESET" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 1
+	check_saw c "recv -1 errno ECONNRESET"
 	kill_in "$srv" daddr 10.0.1.1/32 dport "${SPORT[d]}"
-	[ "$KILLED" = 1 ] && saw d "recv -1 errno ECONNRESET" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 1
+	check_saw d "recv -1 errno ECONNRESET"
 	kill_in "$srv" family ipv6 daddr fd00::/64
-	[ "$KILLED" = 0 ] || ok=0
-	quiet a && alive a || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 0
+	check_untouched a
 	kill_in "$srv" family ipv4 sport 8080-8081
-	[ "$KILLED" = 1 ] && saw a "recv -1 errno ECONNRESET" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 1
+	check_saw a "recv -1 errno ECONNRESET"
 	out=$(tf_nsx "$cli" tf_connect --timeout 5 fd00::2 8080 2>&1)
-	[ "$(tf_field "$out" errno)" = 0 ] || ok=0
+	tf_check_eq "a new connection to the listener: errno" "$(tf_field "$out" errno)" 0
 	stop_holds
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 test_request_sockets()
 {
 	local desc="request sockets (SYN-RECV) are left alone"
-	local ok=1 out
+	local out
 
 	tf_reset "$cli"
 	# The request lives for minutes (the virtual clock leaps when idle).
 	tf_sysctl "$srv" net.ipv4.tcp_synack_retries 12
-	tcpfaultctl -n "$cli" rule add dir out dport 8082 stage ack3 action drop || ok=0
+	tf_check_cmd "rule: client ack3 drop refused" tcpfaultctl -n "$cli" rule add dir out dport 8082 stage ack3 action drop
 	# The client is connected; the server waits for the lost third ACK.
-	hold a 10.0.1.2 8082 || ok=0
-	slowwait 10 has "$srv" syn-recv 8082 || { echo "# no SYN-RECV"; ok=0; }
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8082
+	slowwait 10 has "$srv" syn-recv 8082 || check_err 1 "no SYN-RECV"
 	kill_in "$srv" sport 8082
-	[ "$KILLED" = 0 ] || ok=0
-	has "$srv" syn-recv 8082 || { echo "# SYN-RECV gone"; ok=0; }
+	tf_check_eq "sockets killed" "$KILLED" 0
+	has "$srv" syn-recv 8082 || check_err 1 "SYN-RECV gone"
 	kill_in "$cli" dport 8082
-	[ "$KILLED" = 1 ] && saw a "recv -1 errno ECONNABORTED" || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 1
+	check_saw a "recv -1 errno ECONNABORTED"
 	echo "# a: $(cat "$TMPD/a")"
-	[ $ok = 1 ] || { diag_sockets "$cli"; diag_sockets "$srv"; }
+	[ "$RET" = 0 ] || { diag_sockets "$cli"; diag_sockets "$srv"; }
 	stop_holds
 	tf_reset "$cli"
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 test_mixed_write()
 {
 	local desc="kill and add in one write: refused (EINVAL), nothing killed, no rule added"
-	local ok=1
 
 	tf_reset "$srv"
-	hold a 10.0.1.2 8080 || ok=0
-	! tf_nsx "$srv" sh -c 'printf "kill sport 8080\nadd dport 1 action drop\n" >/proc/net/tcpfault/rules' 2>/dev/null || ok=0
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8080
+	tf_nsx "$srv" sh -c 'printf "kill sport 8080\nadd dport 1 action drop\n" >/proc/net/tcpfault/rules' 2>/dev/null
+	check_fail $? "a write of kill with add was accepted"
 	tf_stat "$srv" error | tf_diag
-	tf_stat "$srv" error | grep -q 'line 2: "kill" cannot share a write' || ok=0
-	! tf_nsx "$srv" sh -c 'printf "flush\nkill sport 8080\n" >/proc/net/tcpfault/rules' 2>/dev/null || ok=0
-	[ "$(tf_stat "$srv" rules)" = 0 ] || ok=0
-	quiet a && alive a || ok=0
+	tf_check_grep "stats error line" 'line 2: "kill" cannot share a write' "$(tf_stat "$srv" error)"
+	tf_nsx "$srv" sh -c 'printf "flush\nkill sport 8080\n" >/proc/net/tcpfault/rules' 2>/dev/null
+	check_fail $? "a write of flush with kill was accepted"
+	tf_check_eq "rules after the refused writes" "$(tf_stat "$srv" rules)" 0
+	check_untouched a
 	stop_holds
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 # iperf3 streams over IPv4 and IPv6, killed from either side, rst and fin
@@ -338,7 +363,7 @@ test_mixed_write()
 test_traffic()
 {
 	local desc="kills under iperf3 traffic, both sides, rst and fin: kernel log clean"
-	local ok=1 round ns how pid total=0
+	local round ns how pid total=0
 
 	if ! command -v iperf3 >/dev/null; then
 		ktap_test_skip "$desc (no iperf3)"
@@ -346,13 +371,13 @@ test_traffic()
 	fi
 	for round in 1 2 3 4; do
 		bg "$srv" /dev/null iperf3 -s -p 5201
-		slowwait 30 has "$srv" listening 5201 || ok=0
+		tf_check_cmd "no listening socket with port 5201 in srv within 30 s" slowwait 30 has "$srv" listening 5201
 		bg "$cli" /dev/null iperf3 -c 10.0.1.2 -p 5201 -t 20 -P 4
 		pid=$BG_PID
 		# The control connection and the 4 streams, on both sides.
-		slowwait 30 streams "$cli" 5 || ok=0
-		slowwait 30 streams "$srv" 5 || ok=0
-		hold a fd00::2 8080 || ok=0
+		tf_check_cmd "fewer than 5 iperf3 streams in cli after 30 s" slowwait 30 streams "$cli" 5
+		tf_check_cmd "fewer than 5 iperf3 streams in srv after 30 s" slowwait 30 streams "$srv" 5
+		tf_check_cmd "tf_hold a connects" hold a fd00::2 8080
 		ns=$srv how=rst
 		[ $((round % 2)) = 0 ] && ns=$cli
 		[ $round -gt 2 ] && how=fin
@@ -362,37 +387,39 @@ test_traffic()
 			kill_in "$ns" dport 5201 how $how
 		fi
 		# Fewer when iperf3 tears the rest down itself first.
-		[ "$KILLED" -ge 1 ] 2>/dev/null || ok=0
+		tf_check_ge "round $round: sockets killed" "$KILLED" 1
 		total=$((total + ${KILLED/x/0}))
 		kill_in "$ns" port 8080 how $how
 		# The client gives up on its own.
-		slowwait 60 sh -c "! kill -0 $pid 2>/dev/null" || ok=0
+		slowwait 60 tf_pid_gone "$pid"
+		check_err $? "round $round: process $pid still there after 60 s"
 		stop_holds
 	done
 	stop_holds
 	echo "# $total iperf3 sockets killed in 4 rounds"
-	[ $ok = 1 ] || echo "# failed before the kernel log check"
-	tf_dmesg_clean || ok=0
-	tf_result $ok "$desc"
+	[ "$RET" = 0 ] || echo "# failed before the kernel log check"
+	tf_check_cmd "WARNING/BUG/Oops/leak in the kernel log" tf_dmesg_clean
+	log_test "$desc"
 }
 
 test_rmmod()
 {
 	local desc="rmmod with killed sockets still held (CLOSE-WAIT, FIN-WAIT-2): clean"
-	local ok=1 ko
+	local ko
 
 	ko=$(tf_module_path)
-	hold a 10.0.1.2 8080 || ok=0
-	hold b fd00::2 8080 || ok=0
+	tf_check_cmd "tf_hold a connects" hold a 10.0.1.2 8080
+	tf_check_cmd "tf_hold b connects" hold b fd00::2 8080
 	kill_in "$srv" port 8080 how fin
-	[ "$KILLED" = 2 ] || ok=0
-	slowwait 10 has "$cli" close-wait 8080 || ok=0
-	rmmod tcpfault || ok=0
+	tf_check_eq "sockets killed" "$KILLED" 2
+	tf_check_cmd "no close-wait socket with port 8080 in cli within 10 s" slowwait 10 has "$cli" close-wait 8080
+	tf_check_cmd "rmmod with killed sockets in CLOSE-WAIT" rmmod tcpfault
 	sockets "$cli" close-wait | tf_diag
-	[ -d /sys/module/tcpfault ] || insmod "$ko" || ok=0
+	[ -d /sys/module/tcpfault ] || insmod "$ko"
+	check_err $? "insmod $ko after the rmmod"
 	stop_holds
-	tf_dmesg_clean || ok=0
-	tf_result $ok "$desc"
+	tf_check_cmd "WARNING/BUG/Oops/leak in the kernel log" tf_dmesg_clean
+	log_test "$desc"
 }
 
 tf_require tf_hold nstat

@@ -126,11 +126,19 @@ tcpext()
 		else for (i = 2; i <= NF; i++) if (h[i] == k) print $i }' /proc/net/netstat
 }
 
-# works_again: once the preset is cleared the same client gets its answer.
-works_again()
+# check_works_again: a check that once the preset is cleared the same
+# client gets its answer.
+check_works_again()
 {
-	tcpfaultctl -n "$db" scenario clear >/dev/null &&
-		[ "$(tf_mariadb_client -e 'SELECT 1' 2>&1)" = 1 ]
+	tf_check_cmd "scenario clear" tcpfaultctl -n "$db" scenario clear >/dev/null &&
+		tf_check_eq "after scenario clear: SELECT 1" "$(tf_mariadb_client -e 'SELECT 1' 2>&1)" 1
+}
+
+# check_client_error ERROR: a check that the client failed with ERROR.
+check_client_error()
+{
+	tf_check_ne "the client's status" "$RC" 0
+	tf_check_grep "the client's error" "$1" "$OUT"
 }
 
 # Seed 003, "TCP up but no greeting": the server accepts, but its greeting
@@ -139,28 +147,27 @@ works_again()
 # schedule.
 test_silent_listen()
 {
-	local ev ok=1
+	local ev
 
 	fault silent-listen
 	client_timed -e 'SELECT 1'
 	ev=$(tf_nsx "$db" cat /proc/net/tcpfault/events)
 	tcpfaultctl -n "$db" timeline | tf_diag
-	[ "$RC" -ne 0 ] && grep -q "ERROR 2013 .*reading initial communication packet" <<<"$OUT" || ok=0
+	check_client_error "ERROR 2013 .*reading initial communication packet"
 	# The greeting: one segment from the server, lost again and again
 	# (the same sequence number: retransmissions, not new data).
-	[ "$(grep -c "src 127.0.0.1:$PORT .*flags PA .*verdict drop" <<<"$ev")" -ge 3 ] || ok=0
-	[ "$(grep "src 127.0.0.1:$PORT .*verdict drop" <<<"$ev" |
-	     awk '{ print $16 }' | sort -u | wc -l)" = 1 ] || ok=0
-	works_again || ok=0
-	tf_check "silent listen: ERROR 2013 reading initial communication packet, the greeting retransmitted; works after scenario clear" \
-		test "$ok" = 1
+	tf_check_ge "greeting transmissions dropped" "$(grep -c "src 127.0.0.1:$PORT .*flags PA .*verdict drop" <<<"$ev")" 3
+	tf_check_eq "sequence numbers of the dropped segments (retransmissions: one)" \
+		"$(grep "src 127.0.0.1:$PORT .*verdict drop" <<<"$ev" | awk '{ print $16 }' | sort -u | wc -l)" 1
+	check_works_again
+	log_test "silent listen: ERROR 2013 reading initial communication packet, the greeting retransmitted; works after scenario clear"
 }
 
 # Seed 003, "SYN blackhole": every SYN to the server is lost; the client's
 # --connect-timeout (5 s) ends the wait long before the kernel's 127 s.
 test_syn_blackhole()
 {
-	local syns nsyn ms ok=1
+	local syns nsyn ms
 
 	fault syn-blackhole
 	client_timed -e 'SELECT 1'
@@ -170,12 +177,12 @@ test_syn_blackhole()
 	# From connect() (the first SYN) to the client's exit.
 	ms=$(( (END_NS - $(tf_field "$syns" ts)) / 1000000 ))
 	echo "# SYNs dropped: $nsyn; the client gave up $ms ms after the first"
-	[ "$RC" -ne 0 ] && grep -q "ERROR 2002 .*Can't connect to server on '127.0.0.1' (110)" <<<"$OUT" || ok=0
-	[ "$ms" -ge 5000 ] && [ "$ms" -lt 5500 ] || ok=0
-	[ "$nsyn" -ge 3 ] || ok=0
-	works_again || ok=0
-	tf_check "SYN blackhole: ERROR 2002 (110) at the 5 s connect timeout, SYNs retransmitted; works after scenario clear" \
-		test "$ok" = 1
+	check_client_error "ERROR 2002 .*Can't connect to server on '127.0.0.1' (110)"
+	tf_check_ge "ms from the first SYN to the client's exit" "$ms" 5000
+	tf_check_lt "ms from the first SYN to the client's exit" "$ms" 5500
+	tf_check_ge "SYNs dropped" "$nsyn" 3
+	check_works_again
+	log_test "SYN blackhole: ERROR 2002 (110) at the 5 s connect timeout, SYNs retransmitted; works after scenario clear"
 }
 
 # Seed 002: SYN cookies in use (tcp_syncookies=2: always), the third ACK
@@ -187,7 +194,7 @@ test_syn_blackhole()
 # already closing.)
 test_cookie_ack3_loss()
 {
-	local sent0 sent st ok=1
+	local sent0 sent st
 
 	tf_sysctl "$db" net.ipv4.tcp_syncookies 2
 	if ! fault cookie-ack3-loss; then
@@ -205,16 +212,16 @@ test_cookie_ack3_loss()
 	echo "$st" | sed 's/^/# 2 s in (state local-port peer-port): /'
 	echo "# SyncookiesSent $sent0 -> $sent"
 	tf_nsx "$db" cat /proc/net/tcpfault/events | tf_diag
-	[ "$RC" -ne 0 ] && grep -q "ERROR 2013 .*reading initial communication packet" <<<"$OUT" || ok=0
-	[ "$sent" -gt "$sent0" ] || ok=0
+	check_client_error "ERROR 2013 .*reading initial communication packet"
+	tf_check_gt "SyncookiesSent (before: $sent0)" "$sent" "$sent0"
 	# The client is connected; on the server's port only the listener.
+	tf_check_grep "2 s in: the client ESTAB" -E "^ESTAB [0-9]+ $PORT$" "$st"
 	grep -qE "^ESTAB [0-9]+ $PORT$" <<<"$st" &&
-		! grep -qE "^[^ ]+ $PORT [1-9]" <<<"$st" || ok=0
-	[ "$(tf_count_events "$db" "dir in .*dst 127.0.0.1:$PORT flags A .*verdict drop")" = 1 ] || ok=0
+		tf_check_nogrep "2 s in: a server socket of the connection" -E "^[^ ]+ $PORT [1-9]" "$st"
+	tf_check_eq "third ACKs dropped" "$(tf_count_events "$db" "dir in .*dst 127.0.0.1:$PORT flags A .*verdict drop")" 1
 	tf_sysctl "$db" net.ipv4.tcp_syncookies 1
-	works_again || ok=0
-	tf_check "cookie ack3 loss: ERROR 2013, SyncookiesSent rises, the server never accepts; works after scenario clear" \
-		test "$ok" = 1
+	check_works_again
+	log_test "cookie ack3 loss: ERROR 2013, SyncookiesSent rises, the server never accepts; works after scenario clear"
 }
 
 # Seed 001, third-ACK loss without cookies: the client is ESTABLISHED and
@@ -224,7 +231,7 @@ test_cookie_ack3_loss()
 # forgets the connection while the client still waits.
 test_ack3_loss()
 {
-	local rtx0 rtx st1 st2 alive ok=1
+	local rtx0 rtx st1 st2 alive
 
 	tf_sysctl "$db" net.ipv4.tcp_syncookies 0
 	if ! fault ack3-loss; then
@@ -249,16 +256,18 @@ test_ack3_loss()
 	echo "$st1" | sed 's/^/# while waiting (state local-port peer-port): /'
 	echo "$st2" | sed 's/^/# 70 s later: /'
 	echo "# TCPSynRetrans $rtx0 -> $rtx; client still waiting after 70 s: ${alive:-no}"
+	tf_check_grep "while waiting: the server SYN-RECV" -E "^SYN-RECV $PORT [0-9]+$" "$st1"
 	grep -qE "^SYN-RECV $PORT [0-9]+$" <<<"$st1" &&
-		grep -qE "^ESTAB [0-9]+ $PORT$" <<<"$st1" || ok=0
-	! grep -q "^SYN-RECV" <<<"$st2" && grep -qE "^ESTAB [0-9]+ $PORT$" <<<"$st2" || ok=0
-	[ "${alive:-}" = 1 ] || ok=0
-	[ $((rtx - rtx0)) = 5 ] || ok=0
-	tf_timeline "$db" --model synack --kernel "$TF_RELEASE" || ok=0
+		tf_check_grep "while waiting: the client ESTAB" -E "^ESTAB [0-9]+ $PORT$" "$st1"
+	tf_check_nogrep "70 s later: the server still SYN-RECV" "^SYN-RECV" "$st2"
+	grep -q "^SYN-RECV" <<<"$st2" ||
+		tf_check_grep "70 s later: the client ESTAB" -E "^ESTAB [0-9]+ $PORT$" "$st2"
+	tf_check_eq "client still waiting after 70 s" "${alive:-}" 1
+	tf_check_eq "TCPSynRetrans rise" $((rtx - rtx0)) 5
+	tf_check_timeline "SYN-ACK schedule against the model" "$db" --model synack --kernel "$TF_RELEASE"
 	tf_sysctl "$db" net.ipv4.tcp_syncookies 1
-	works_again || ok=0
-	tf_check "ack3 loss: server SYN-RECV while the client is ESTAB, SYN-ACKs on the model's schedule, then the server forgets; works after scenario clear" \
-		test "$ok" = 1
+	check_works_again
+	log_test "ack3 loss: server SYN-RECV while the client is ESTAB, SYN-ACKs on the model's schedule, then the server forgets; works after scenario clear"
 }
 
 # Seed 003, "established blackhole" (a failover): the client logged in, then
@@ -270,7 +279,7 @@ test_ack3_loss()
 # same, and retransmitted all the same.
 test_blackhole_established()
 {
-	local st rtx ok=1
+	local st rtx
 
 	if ! fault blackhole after 2000; then
 		skip_unsupported "established blackhole"
@@ -284,11 +293,11 @@ test_blackhole_established()
 		   END { for (k in n) if (n[k] > m) { m = n[k]; w = k }; print m + 0, w }')
 	echo "# SELECT SLEEP(3): status $st, output \"$OUT\"; segment sent most: ${rtx#* } (${rtx%% *} times)"
 	tcpfaultctl -n "$db" timeline | tf_diag
-	[ "$st" = 124 ] && [ -z "$OUT" ] || ok=0
-	[ "${rtx%% *}" -ge 3 ] || ok=0
-	works_again || ok=0
-	tf_check "established blackhole: SELECT SLEEP(3) after login never returns, its answer retransmitted; works after scenario clear" \
-		test "$ok" = 1
+	tf_check_eq "SELECT SLEEP(3): status (124: killed by timeout 20)" "$st" 124
+	tf_check_eq "SELECT SLEEP(3): output" "$OUT" ""
+	tf_check_ge "transmissions of the segment sent most" "${rtx%% *}" 3
+	check_works_again
+	log_test "established blackhole: SELECT SLEEP(3) after login never returns, its answer retransmitted; works after scenario clear"
 }
 
 tf_require

@@ -47,7 +47,7 @@ cleanup()
 orphan_fin()
 {
 	local desc=$1 retries=$2 where=${3:-srv}
-	local go outf pid out start rto lo hi first last gone gonef monpid model=() ok=1
+	local go outf pid out start rto lo hi first last gone gonef monpid model=()
 	local rule_ns=$srv rule="dir in dport $TF_PORT action drop"
 
 	if [ "$where" = cli ]; then
@@ -57,7 +57,7 @@ orphan_fin()
 	tf_reset "$srv" && tf_reset "$cli"
 	if [ "$retries" = default ]; then
 		retries=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_orphan_retries)
-		[ "$retries" = 0 ] || { echo "# tcp_orphan_retries default is $retries, not 0"; ok=0; }
+		[ "$retries" = 0 ] || check_err 1 "tcp_orphan_retries default is $retries, not 0"
 	else
 		tf_sysctl "$cli" net.ipv4.tcp_orphan_retries "$retries"
 	fi
@@ -69,7 +69,7 @@ orphan_fin()
 	if ! slowwait 60 grep -q '^connected' "$outf"; then
 		tf_diag <"$outf"
 		kill "$pid" 2>/dev/null
-		ktap_test_fail "$desc: connect"
+		check_err 1 "the client did not connect in 60 s"; log_test "$desc"
 		return
 	fi
 	rto=$(ip netns exec "$cli" ss -tin dst "$SRV_ADDR" | sed -n 's/.* rto:\([0-9.]*\).*/\1/p' | head -1)
@@ -80,7 +80,7 @@ orphan_fin()
 
 	# shellcheck disable=SC2086
 	tcpfaultctl -n "$rule_ns" rule add $rule ||
-		{ ktap_test_fail "$desc: rule add"; kill "$pid"; return; }
+		{ check_err 1 "rule '$rule' refused"; log_test "$desc"; kill "$pid"; return; }
 	gonef=$(mktemp /tmp/tf_gone.XXXXXX)
 	ip netns exec "$cli" perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e '
 		my $pid = open(my $ss, "-|", "ss", "-HtnE", "dst", $ARGV[0]) or die;
@@ -108,7 +108,7 @@ orphan_fin()
 	if [ -z "$gone" ]; then
 		echo "# no destroy event for the orphan:"
 		ip netns exec "$cli" ss -tanoi dst "$SRV_ADDR" | tf_diag
-		ok=0
+		check_err 1 "no destroy event for the orphan (ss -E)"
 	fi
 	first=$(ip netns exec "$rule_ns" awk '/ flags F/ { print $2; exit }' /proc/net/tcpfault/events)
 	last=$(ip netns exec "$rule_ns" awk '/ flags F/ { t = $2 } END { print t }' /proc/net/tcpfault/events)
@@ -120,16 +120,15 @@ orphan_fin()
 		# gone must be inside [lo, hi + poll slack]
 		if ! awk -v g="$gone" -v f="$first" -v lo="$lo" -v hi="$hi" \
 			'BEGIN { d = (g - f) / 1e9; exit !(d >= lo - 0.01 && d <= hi + 0.05) }'; then
-			echo "# socket gone outside the model's window"
-			ok=0
+			check_err 1 "socket gone $(awk -v g="$gone" -v f="$first" 'BEGIN { printf "%.3f", (g - f) / 1e9 }') s after the first FIN, want [$lo - 0.01, $hi + 0.05]"
 		fi
 	else
-		ok=0
+		check_err 1 "no FIN event or no start_ns"
 	fi
-	tf_timeline "$rule_ns" --model fin "${model[@]}" || ok=0
+	tf_check_timeline "gaps against the model" "$rule_ns" --model fin "${model[@]}"
 	tcpfaultctl -n "$rule_ns" rule flush
 
-	tf_result "$ok" "$desc"
+	log_test "$desc"
 }
 
 test_default()

@@ -71,12 +71,6 @@ cleanup()
 	[ -z "$TMPD" ] || rm -rf "$TMPD"
 }
 
-expect()
-{
-	"$@" && return 0
-	echo "# not as expected: $*"
-	ok=0
-}
 
 # restart: the preset in db; its output as diagnostics, in RESTART.
 restart()
@@ -132,11 +126,12 @@ closewait_full()
 # CLOSE-WAIT with greeting + FIN unread for as long as the client lives.
 reconnect_case()
 {
-	local f=$1 addr=$2 out=$TMPD/reconnect.$1 ok=1 held est cw gave conn inrange k1 k2
+	local f=$1 addr=$2 out=$TMPD/reconnect.$1 held est cw gave conn inrange k1 k2
 
 	echo "# IPv$f: tf_reconnect --interval 1 $addr $PORT (a COM_PING every 10 ms)"
 	if ! tf_reconnect_in "$db" "$out" "$addr" --interval 1 --attempts 1000; then
-		tf_result 0 "IPv$f: tf_reconnect's session did not start"
+		check_err 1 "tf_reconnect's session did not start"
+		log_test "IPv$f: server-restart fin: connect() fails with EADDRNOTAVAIL, the held sockets sit in CLOSE-WAIT with Recv-Q"
 		return
 	fi
 	restart
@@ -145,8 +140,8 @@ reconnect_case()
 	# client at once; a reconnection made during the walk, in a bucket
 	# not walked yet, is severed too. Checked below: every socket once.
 	k1=$(killed)
-	expect [ "$k1" -ge 1 ]
-	expect slowwait 120 grep -q '^gave up' "$out"
+	tf_check_ge "IPv$f: sockets the first server-restart severed (the session at least)" "$k1" 1
+	tf_check_cmd "IPv$f: tf_reconnect gave up in 120 s" slowwait 120 grep -q '^gave up' "$out"
 	held=$(grep -c '^attempt .* sport' "$out")
 	est=$(client_recvq established)
 	grep -v '^attempt' "$out" | tf_diag
@@ -154,33 +149,34 @@ reconnect_case()
 	echo
 	echo "# client sockets ESTABLISHED by Recv-Q: $est"
 	gave=$(grep '^gave up' "$out")
-	expect grep -q 'errno EADDRNOTAVAIL$' <<<"$gave"
+	tf_check_grep "IPv$f: how tf_reconnect gave up" 'errno EADDRNOTAVAIL$' "$gave"
 	# The ports are held by the session (unless its last ping met the
 	# closed socket: a RST) and one socket per attempt. All 11, or 10: with
 	# an odd-sized range (both ends even, which the kernel warns about)
 	# connect()'s scan from its random offset may never reach one port.
 	inrange=$(tf_nsx "$db" ss -Htan "( sport >= :60000 and sport <= :60010 )" | wc -l)
 	echo "# ports of the range held: $inrange"
-	expect [ "$held" -ge 9 ]
-	expect [ "$inrange" -ge 10 ]
+	tf_check_ge "IPv$f: sockets held by the attempts" "$held" 9
+	tf_check_ge "IPv$f: ports of the range held" "$inrange" 10
 	restart
 	k2=$(killed)
 	echo "# severed: $k1 by the first restart (the session and $((k1 - 1)) reconnections), $k2 by the second; $held reconnections"
-	expect [ "$((k1 - 1 + k2))" = "$held" ]
-	expect slowwait 30 closewait_full "$held"
+	tf_check_eq "IPv$f: reconnections severed by the two restarts, each once" "$((k1 - 1 + k2))" "$held"
+	tf_check_cmd "IPv$f: the held sockets not in CLOSE-WAIT with Recv-Q in 30 s" slowwait 30 closewait_full "$held"
 	cw=$(client_recvq close-wait)
 	echo "# client sockets CLOSE-WAIT by Recv-Q: $cw"
 	conn=$(tf_nsx "$db" tf_connect --timeout 5 "$addr" "$PORT" 2>/dev/null)
 	echo "# a new connect(): $conn"
-	expect [ "$(tf_field "$conn" errno)" = EADDRNOTAVAIL ]
-	expect closewait_full "$held"
+	tf_check_eq "IPv$f: a new connect(): errno" "$(tf_field "$conn" errno)" EADDRNOTAVAIL
+	tf_check_cmd "IPv$f: the held sockets still in CLOSE-WAIT with Recv-Q" closewait_full "$held"
 	kill "$TF_RECONNECT_PID"
 	wait "$TF_RECONNECT_PID" 2>/dev/null
 	TF_RECONNECT_PID=
 	# Closed with unread data: RSTs, nothing left on the 11 ports.
-	expect slowwait 30 sh -c "[ \$(nsenter --net=/run/netns/$db ss -Htan '( dport = :$PORT )' | wc -l) = 0 ]"
+	slowwait 30 tf_ss_count_is "$db" 0 "( dport = :$PORT )"
+	check_err $? "IPv$f: client sockets of port $PORT left 30 s after tf_reconnect ended"
 	echo "# IPv$f: EADDRNOTAVAIL $(sed 's/.* +\([0-9]*\) .*/\1/' <<<"$gave") ms after the loss; then $held sockets in CLOSE-WAIT ($cw)"
-	tf_result $ok "IPv$f: server-restart fin: connect() fails with EADDRNOTAVAIL, the held sockets sit in CLOSE-WAIT with Recv-Q"
+	log_test "IPv$f: server-restart fin: connect() fails with EADDRNOTAVAIL, the held sockets sit in CLOSE-WAIT with Recv-Q"
 }
 
 test_reconnect_ipv4()
@@ -198,7 +194,7 @@ test_reconnect_ipv6()
 test_sysbench()
 {
 	local desc="sysbench 1.0.20 --mysql-ignore-errors=all: no reconnect, SIGSEGV (exit 139) after server-restart"
-	local ok=1 log=$TMPD/sysbench st mark
+	local log=$TMPD/sysbench st mark
 
 	if ! command -v sysbench >/dev/null; then
 		ktap_test_skip "sysbench not installed (scripts/install-deps installs it)"
@@ -207,7 +203,8 @@ test_sysbench()
 	# sysbench's own "prepare" costs guest seconds of CPU: its table, by SQL.
 	if ! tf_sysbench_table >"$log.prepare" 2>&1; then
 		tf_diag <"$log.prepare"
-		tf_result 0 "$desc (no sbtest table)"
+		check_err 1 "no sbtest table (tf_sysbench_table failed)"
+		log_test "$desc"
 		return
 	fi
 	mark=$(dmesg | wc -l)
@@ -216,16 +213,16 @@ test_sysbench()
 	SB_PID=$!
 	# Under load: its first report (1 s of queries). Waited for with
 	# builtins: while sysbench loads over 9p the virtual clock leaps.
-	expect log_has "$log" "[ 1s ]" 6000
+	tf_check_cmd "sysbench's first report" log_has "$log" "[ 1s ]" 6000
 	restart
-	expect [ "$(tail -n 1 <<<"$RESTART")" = "killed 1" ]
+	tf_check_eq "server-restart under sysbench" "$(tail -n 1 <<<"$RESTART")" "killed 1"
 	wait "$SB_PID"
 	st=$?
 	SB_PID=
 	grep -v '^$' "$log" | tail -n 6 | tf_diag
 	echo "# sysbench exit status $st; kernel: $(dmesg | tail -n +"$((mark + 1))" | grep -o 'sysbench.*segfault.* in [^ []*' | head -n 1)"
-	expect [ "$st" = 139 ]
-	tf_result $ok "$desc"
+	tf_check_eq "sysbench's exit status (139: SIGSEGV)" "$st" 139
+	log_test "$desc"
 }
 
 tf_require tf_reconnect

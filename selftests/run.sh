@@ -5,6 +5,9 @@
 # out/$(uname -r)/tcpfault.ko unless loaded, run the suites through
 # kselftest's runner (make -C selftests run_tests, KTAP on stdout), exit
 # non-zero if any suite failed. SUITE (e.g. syn_schedule.sh) limits the run.
+# TESTS="test_a test_b" in the environment (scripts/run-in-vm --env TESTS)
+# runs only those cases of the suites (each suite's ALL_TESTS names them);
+# a name that is no case of any suite run is an error.
 # The helpers and the kselftest cache are built on the host first:
 # `make -C selftests`.
 set -u
@@ -12,6 +15,24 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 release=$(uname -r)
 ko=${TCPFAULT_KO:-$here/../out/$release/tcpfault.ko}
+
+if [ -n "${TESTS:-}" ]; then
+	suites=("$@")
+	[ $# -gt 0 ] || suites=("$here"/*.sh)
+	for t in $TESTS; do
+		found=
+		for s in "${suites[@]}"; do
+			s=$here/${s##*/}
+			sed -n '/^ALL_TESTS="/,/"/p' "$s" 2>/dev/null | grep -qw -- "$t" && found=1
+		done
+		if [ -z "$found" ]; then
+			echo "run.sh: TESTS: $t is no case of ${*:-any suite}" >&2
+			exit 1
+		fi
+	done
+	# Each suite runs the names it has.
+	export TESTS TF_TESTS_ANY=1
+fi
 
 if [ ! -d /sys/module/tcpfault ]; then
 	if [ ! -r "$ko" ]; then

@@ -136,15 +136,6 @@ cleanup()
 	cleanup_all_ns
 }
 
-# expect CMD...: one condition of the current case (its local "ok"); a
-# failed one is named in a diagnostic line.
-expect()
-{
-	"$@" && return 0
-	echo "# not as expected: $*"
-	ok=0
-}
-
 # preset NS WANT NAME PORT [ARGS...]: `tcpfaultctl -n NS scenario NAME PORT
 # ARGS`; its output (the rule lines) must be WANT.
 preset()
@@ -187,6 +178,12 @@ idle()
 	return $st
 }
 
+# srv_sockets_gone PORT: srv has no connection of local port PORT left.
+srv_sockets_gone()
+{
+	[ "$(tf_nsx "$srv" ss -Htn "( sport = :$1 )" | wc -l)" = 0 ]
+}
+
 stop_idle()
 {
 	kill "$1" 2>/dev/null
@@ -210,16 +207,16 @@ connect_times_out()
 # connect() (TCP_SYNCNT as given) times out on the model's schedule.
 syn_blackhole()
 {
-	local desc=$1 addr=$2 port=$3 ok=1 opt=() model=()
+	local desc=$1 addr=$2 port=$3 opt=() model=()
 
 	[ -z "${4:-}" ] || { opt=(--syncnt "$4"); model=("syncnt=$4"); }
 	tf_reset "$cli"
-	expect preset "$cli" "rule add id 1000000000 dport $port stage syn action drop" \
+	tf_check_cmd "the preset's rules" preset "$cli" "rule add id 1000000000 dport $port stage syn action drop" \
 		syn-blackhole "$port"
-	expect connect_times_out "$cli" "$addr" "$port" "${opt[@]}"
-	expect tf_timeline "$cli" --model syn --end "${END:-0}" --kernel "$TF_RELEASE" "${model[@]}"
-	expect clear_presets "$cli" 1
-	tf_result $ok "$desc"
+	tf_check_cmd "connect() ends in ETIMEDOUT" connect_times_out "$cli" "$addr" "$port" "${opt[@]}"
+	tf_check_timeline "gaps against the model" "$cli" --model syn --end "${END:-0}" --kernel "$TF_RELEASE" "${model[@]}"
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$cli" 1
+	log_test "$desc"
 }
 
 test_syn_blackhole()
@@ -232,13 +229,13 @@ test_syn_blackhole()
 # one test point for both.
 each_family()
 {
-	local ok=1 addr
+	local addr
 
 	for addr in "$SRV_ADDR" "$SRV_ADDR6"; do
 		echo "# over $addr"
-		"$1" "$addr" || ok=0
+		"$1" "$addr"
 	done
-	tf_result $ok "$2 (IPv4, IPv6)"
+	log_test "$2 (IPv4, IPv6)"
 }
 
 test_synack_loss()
@@ -249,22 +246,21 @@ test_synack_loss()
 # synack_loss_case ADDR: the case against one of the server's addresses.
 synack_loss_case()
 {
-	local addr=$1 port=8081 ok=1 n_sa n_pass
+	local addr=$1 port=8081 n_sa n_pass
 
 	tf_reset "$srv"
-	expect preset "$srv" "rule add id 1000000000 sport $port stage synack action drop" \
+	tf_check_cmd "the preset's rules" preset "$srv" "rule add id 1000000000 sport $port stage synack action drop" \
 		synack-loss $port
-	expect connect_times_out "$cli" "$addr" $port
+	tf_check_cmd "connect() ends in ETIMEDOUT" connect_times_out "$cli" "$addr" $port
 	n_sa=$(tf_events "$srv" 'f["flags"] == "SA" && f["verdict"] == "drop"' | wc -l)
 	n_pass=$(tf_events "$srv" 'f["verdict"] != "drop"' | wc -l)
 	# Each request socket sends 1 + tcp_synack_retries (5) SYN-ACKs, and
 	# answers each retransmitted SYN with one more.
 	echo "# SYN-ACKs lost at the server: $n_sa (at least 6), other events $n_pass"
-	expect [ "$n_sa" -ge 6 ]
-	expect [ "$n_pass" = 0 ]
-	expect [ "$(tf_sockets "$srv" established $port)" = 0 ]
-	expect clear_presets "$srv" 1
-	[ "$ok" = 1 ]
+	tf_check_ge "SYN-ACKs lost at the server" "$n_sa" 6
+	tf_check_eq "events other than lost SYN-ACKs" "$n_pass" 0
+	tf_check_eq "server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$srv" 1
 }
 
 # Installed on the client: without "cookie no" the rule also works there.
@@ -276,19 +272,19 @@ test_ack3_loss()
 # ack3_loss_case ADDR: the case against one of the server's addresses.
 ack3_loss_case()
 {
-	local addr=$1 port=8082 ok=1 first n pid
+	local addr=$1 port=8082 first n pid
 
 	tf_reset "$cli"
-	expect preset "$cli" "rule add id 1000000000 dport $port stage ack3 action drop" \
+	tf_check_cmd "the preset's rules" preset "$cli" "rule add id 1000000000 dport $port stage ack3 action drop" \
 		ack3-loss $port
-	expect idle ack3 "$cli" "$addr" $port
+	tf_check_cmd "the idle client connects" idle ack3 "$cli" "$addr" $port
 	pid=$TF_IDLE_PID
 	echo "# after connect(): client ESTABLISHED $(tf_sockets "$cli" established $port)," \
 	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port)"
-	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
+	tf_check_eq "client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
 	# (SYN-RECV is only a diagnostic here: should the guest clock leap on
 	# a 9p wait, the request may already be gone.)
-	expect [ "$(tf_sockets "$srv" established $port)" = 0 ]
+	tf_check_eq "server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
 	first=$(tf_events "$cli" 1 | head -n 1 | cut -d' ' -f1)
 	# SYN-ACKs at 1, 2, 4, 8, 16 s, the request dropped in [63.020,
 	# 65.884] s after the first (tcpfaultctl model synack).
@@ -297,13 +293,12 @@ ack3_loss_case()
 	echo "# 66.5 s later: ACKs lost $n (the first and one per retransmitted SYN-ACK: 6);" \
 	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port);" \
 	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
-	expect [ "$n" = 6 ]
-	expect [ "$(tf_sockets "$srv" syn-recv $port)" = 0 ]
-	expect [ "$(tf_sockets "$srv" established $port)" = 0 ]
-	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
+	tf_check_eq "66.5 s later: ACKs lost" "$n" 6
+	tf_check_eq "server sockets SYN-RECV" "$(tf_sockets "$srv" syn-recv $port)" 0
+	tf_check_eq "server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
+	tf_check_eq "client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
 	stop_idle "$pid"
-	expect clear_presets "$cli" 1
-	[ "$ok" = 1 ]
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$cli" 1
 }
 
 test_cookie_ack3_loss()
@@ -314,22 +309,22 @@ test_cookie_ack3_loss()
 # cookie_ack3_loss_case ADDR: the case against one of the server's addresses.
 cookie_ack3_loss_case()
 {
-	local addr=$1 port=8083 ok=1 want sent0 sent1 first n_sa n_drop pid
+	local addr=$1 port=8083 want sent0 sent1 first n_sa n_drop pid
 
 	want="rule add id 1000000000 dir in dport $port stage ack3 cookie yes action drop"
 	tf_reset "$srv"
 	# The sysctl is srv's: cli (where tcpfaultctl is not asked) keeps 1.
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 0
-	expect preset "$srv" "$want" cookie-ack3-loss $port
-	expect grep -q 'warning: net.ipv4.tcp_syncookies is 0' "$TMPD/preset.err"
-	expect clear_presets "$srv" 1
+	tf_check_cmd "the preset's rules" preset "$srv" "$want" cookie-ack3-loss $port
+	tf_check_grep "tcp_syncookies=0: the preset's warning" 'warning: net.ipv4.tcp_syncookies is 0' "$(<"$TMPD/preset.err")"
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$srv" 1
 
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 2
-	expect preset "$srv" "$want" cookie-ack3-loss $port
-	expect [ ! -s "$TMPD/preset.err" ]
-	expect tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log
+	tf_check_cmd "the preset's rules" preset "$srv" "$want" cookie-ack3-loss $port
+	tf_check_eq "tcp_syncookies=2: the preset's warnings" "$(<"$TMPD/preset.err")" ""
+	tf_check_cmd "rule: synack log" tcpfaultctl -n "$srv" rule add dir out sport $port stage synack action log
 	sent0=$(tf_nstat "$srv" TcpExtSyncookiesSent)
-	expect idle cookie "$cli" "$addr" $port
+	tf_check_cmd "the idle client connects" idle cookie "$cli" "$addr" $port
 	pid=$TF_IDLE_PID
 	first=$(tf_events "$srv" 'f["flags"] == "SA"' | head -n 1 | cut -d' ' -f1)
 	tf_sleep_until "${first:-0}" 10
@@ -339,16 +334,15 @@ cookie_ack3_loss_case()
 	echo "# 10 s after the SYN-ACK: SYN-ACKs $n_sa, SyncookiesSent +$((sent1 - sent0)), ACKs lost $n_drop;" \
 	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port);" \
 	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
-	expect [ "$n_sa" = 1 ]
-	expect [ $((sent1 - sent0)) = 1 ]
-	expect [ "$n_drop" = 1 ]
-	expect [ "$(tf_sockets "$srv" syn-recv $port)" = 0 ]
-	expect [ "$(tf_sockets "$srv" established $port)" = 0 ]
-	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
+	tf_check_eq "10 s after the SYN-ACK: SYN-ACKs" "$n_sa" 1
+	tf_check_eq "TcpExtSyncookiesSent rise" $((sent1 - sent0)) 1
+	tf_check_eq "ACKs lost" "$n_drop" 1
+	tf_check_eq "server sockets SYN-RECV" "$(tf_sockets "$srv" syn-recv $port)" 0
+	tf_check_eq "server sockets ESTABLISHED" "$(tf_sockets "$srv" established $port)" 0
+	tf_check_eq "client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
 	stop_idle "$pid"
 	tf_sysctl "$srv" net.ipv4.tcp_syncookies 1
-	expect clear_presets "$srv" 1
-	[ "$ok" = 1 ]
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$srv" 1
 }
 
 # The client sends a request and waits in recv(); the echo server's reply
@@ -361,7 +355,7 @@ test_silent_listen()
 # silent_listen_case ADDR: the case against one of the server's addresses.
 silent_listen_case()
 {
-	local addr=$1 port=8084 ok=1 pid rto first received cached
+	local addr=$1 port=8084 pid rto first received cached
 
 	tf_reset "$srv"
 	# A fresh peer: srv caches per client address the RTT of every
@@ -374,38 +368,35 @@ silent_listen_case()
 	cached=$(ip -n "$srv" tcp_metrics show | tr '\n' ';')
 	[ -z "$cached" ] || echo "# srv's tcp_metrics, flushed: $cached"
 	ip -n "$srv" tcp_metrics flush all
-	expect preset "$srv" "rule add id 1000000000 sport $port stage data action drop" \
+	tf_check_cmd "the preset's rules" preset "$srv" "rule add id 1000000000 sport $port stage data action drop" \
 		silent-listen $port
 	rm -f "$TMPD/go.silent"
 	mkfifo "$TMPD/go.silent"
-	expect idle silent "$cli" "$addr" $port --send 100 --go "$TMPD/go.silent"
+	tf_check_cmd "the idle client connects" idle silent "$cli" "$addr" $port --send 100 --go "$TMPD/go.silent"
 	pid=$TF_IDLE_PID
 	# The server's RTO from the handshake, before it sends anything.
 	rto=$(tf_nsx "$srv" ss -tin "( sport = :$port )" | sed -n 's/.* rto:\([0-9.]*\).*/\1/p' | head -n 1)
 	rto=${rto%.*}
 	echo "# server RTO after the handshake: ${rto:-?} ms"
 	echo go >"$TMPD/go.silent"
-	expect slowwait 10 sh -c "[ \$(nsenter --net=/run/netns/$srv grep -c . /proc/net/tcpfault/events) -ge 1 ]"
+	slowwait 10 tf_events_ge "$srv" 1
+	check_err $? "no event in the server in 10 s (its data not lost?)"
 	first=$(tf_events "$srv" 1 | head -n 1 | cut -d' ' -f1)
 	# tcp_retries2=15: the server gives up at the first timer after 924.6 s
 	# from its first RTO retransmission (later with a large handshake RTT:
 	# the virtual clock may leap while the guest waits for its 9p root).
 	tf_sleep_until "${first:-0}" 930
-	for _ in $(seq 30); do
-		[ "$(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)" = 0 ] && break
-		sleep 10
-	done
+	tf_poll 30 10 srv_sockets_gone "$port"
 	received=$(tf_nsx "$cli" ss -tinH "( dport = :$port )" | grep -o 'bytes_received:[0-9]*')
 	echo "# $(awk -v t="${first:-0}" '{ printf "%.0f", $1 - t / 1e9 }' /proc/uptime) s later: client ESTABLISHED $(tf_sockets "$cli" established $port)" \
 	     "${received:-bytes_received:0}, server sockets $(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)"
-	expect [ "$(tf_sockets "$cli" established $port)" = 1 ]
-	expect [ -z "$received" ]
-	expect [ "$(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)" = 0 ]
-	expect tf_timeline "$srv" --model data --kernel "$TF_RELEASE" "rto_ms=${rto:-204}"
-	[ "$ok" = 1 ] || sed 's/^/# client: /' "$TMPD/silent"
+	tf_check_eq "client sockets ESTABLISHED" "$(tf_sockets "$cli" established $port)" 1
+	tf_check_eq "bytes the client received" "$received" ""
+	tf_check_eq "server sockets of the connection (gave up)" "$(tf_nsx "$srv" ss -Htn "( sport = :$port )" | wc -l)" 0
+	tf_check_timeline "gaps against the model" "$srv" --model data --kernel "$TF_RELEASE" "rto_ms=${rto:-204}"
+	[ "$RET" = "$ksft_pass" ] || sed 's/^/# client: /' "$TMPD/silent"
 	stop_idle "$pid"
-	expect clear_presets "$srv" 1
-	[ "$ok" = 1 ]
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$srv" 1
 }
 
 test_blackhole_after()
@@ -416,28 +407,27 @@ test_blackhole_after()
 # blackhole_after_case ADDR: the case against one of the server's addresses.
 blackhole_after_case()
 {
-	local addr=$1 port=8085 ok=1 out pid
+	local addr=$1 port=8085 out pid
 
 	tf_reset "$cli"
-	expect preset "$cli" "rule add id 1000000000 port $port after 1000 action drop" \
+	tf_check_cmd "the preset's rules" preset "$cli" "rule add id 1000000000 port $port after 1000 action drop" \
 		blackhole $port after 1000
 	out=$(tf_nsx "$cli" tf_connect --timeout 5 --send hello "$addr" $port 2>&1)
 	echo "# within 1 s: $(tr '\n' ' ' <<<"$out")"
-	expect [ "$(tail -n 1 <<<"$out")" = hello ]
-	expect [ "$(tf_events "$cli" 1 | wc -l)" = 0 ]
+	tf_check_eq "within 1 s: the echo" "$(tail -n 1 <<<"$out")" hello
+	tf_check_eq "within 1 s: events" "$(tf_events "$cli" 1 | wc -l)" 0
 	rm -f "$TMPD/go.bh"
 	mkfifo "$TMPD/go.bh"
-	expect idle bh "$cli" "$addr" $port --user-timeout 10000 --send 100 --go "$TMPD/go.bh" --timeout 600
+	tf_check_cmd "the idle client connects" idle bh "$cli" "$addr" $port --user-timeout 10000 --send 100 --go "$TMPD/go.bh" --timeout 600
 	pid=$TF_IDLE_PID
 	sleep 1.5
 	echo go >"$TMPD/go.bh"
 	wait "$pid"
 	out=$(cat "$TMPD/bh")
 	echo "# after 1.5 s: $out; lost: $(tf_events "$cli" 'f["verdict"] == "drop"' | wc -l)"
-	expect grep -q "errno ETIMEDOUT" <<<"$out"
-	expect [ "$(tf_events "$cli" 'f["verdict"] == "drop"' | wc -l)" -ge 3 ]
-	expect clear_presets "$cli" 1
-	[ "$ok" = 1 ]
+	tf_check_grep "after 1.5 s: the client ends by TCP_USER_TIMEOUT" "errno ETIMEDOUT" "$out"
+	tf_check_ge "after 1.5 s: packets lost" "$(tf_events "$cli" 'f["verdict"] == "drop"' | wc -l)" 3
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$cli" 1
 }
 
 test_syn_blackhole_ipv6()
@@ -470,26 +460,38 @@ hold()
 	slowwait 60 test -e "$out.ready"
 }
 
+# talkers_answered N: each talking client (lbt4, lbt6) has printed N
+# answers.
+talkers_answered()
+{
+	local f
+
+	for f in 4 6; do
+		[ "$(grep -c '^data 4$' "$TMPD/lbt$f")" -ge "$1" ] || return 1
+	done
+}
+
 # In the balancer: per family a quiet client (tf_idle: connected, then
 # silent until told to send) and a talking one (tf_hold, pinged every 95 s
 # through the echo server). The quiet ones send after 11 x 95 = 1045 s.
 test_lb_idle_reset()
 {
 	local desc="lb-idle-reset 900 (on the balancer): a flow silent 1045 s is reset on both ends, one talking every 95 s lives (IPv4, IPv6)"
-	local ok=1 f addr i talkers=() quiet=() out
+	local f addr i talkers=() quiet=() out
 
 	if ! setup_lb; then
-		tf_result 0 "$desc (no topology)"
+		check_err 1 "the balancer's topology (setup_lb) failed"
+		log_test "$desc"
 		return
 	fi
-	expect preset "$lb" "rule add id 1000000000 port 8080 idle 900000 action reset-both" \
+	tf_check_cmd "the preset's rules" preset "$lb" "rule add id 1000000000 port 8080 idle 900000 action reset-both" \
 		lb-idle-reset 8080 900
 	for f in 4 6; do
 		if [ $f = 4 ]; then addr=10.0.4.1; else addr=fd00:4::1; fi
 		mkfifo "$TMPD/go.lb$f"
-		expect idle "lbq$f" "$lbc" "$addr" 8080 --send 1 --go "$TMPD/go.lb$f" --timeout 1500
+		tf_check_cmd "the idle client connects" idle "lbq$f" "$lbc" "$addr" 8080 --send 1 --go "$TMPD/go.lb$f" --timeout 1500
 		quiet+=("$TF_IDLE_PID")
-		expect hold "lbt$f" "$lbc" "$addr" 8080
+		tf_check_cmd "tf_hold connects in 60 s" hold "lbt$f" "$lbc" "$addr" 8080
 		talkers+=("$HOLD")
 	done
 	for i in $(seq 12); do
@@ -498,84 +500,84 @@ test_lb_idle_reset()
 		[ "$i" != 11 ] || { echo go >"$TMPD/go.lb4"; echo go >"$TMPD/go.lb6"; }
 	done
 	wait "${quiet[@]}"
-	sleep 1
+	slowwait 10 talkers_answered 12
 	for f in 4 6; do
 		out=$(cat "$TMPD/lbq$f")
 		echo "# IPv$f: quiet client: $out; talking client: $(grep -c '^data 4$' "$TMPD/lbt$f") answers$(grep '^recv' "$TMPD/lbt$f" | sed 's/^/, /')"
-		expect grep -q "errno ECONNRESET" <<<"$out"
-		expect [ "$(grep -c '^data 4$' "$TMPD/lbt$f")" = 12 ]
-		expect [ -z "$(grep '^recv' "$TMPD/lbt$f")" ]
+		tf_check_grep "IPv$f: the quiet client" "errno ECONNRESET" "$out"
+		tf_check_eq "IPv$f: the talking client's answers" "$(grep -c '^data 4$' "$TMPD/lbt$f")" 12
+		tf_check_eq "IPv$f: the talking client's errors" "$(grep '^recv' "$TMPD/lbt$f")" ""
 	done
 	echo "# lb: $(tf_count_events "$lb" 'verdict reset-both') reset-both; server sockets: $(tf_sockets "$lbs" established 8080) established (the talkers)"
-	expect [ "$(tf_count_events "$lb" 'verdict reset-both')" = 2 ]
-	expect [ "$(tf_sockets "$lbs" established 8080)" = 2 ]
+	tf_check_eq "reset-both events at the balancer" "$(tf_count_events "$lb" 'verdict reset-both')" 2
+	tf_check_eq "server sockets ESTABLISHED (the talkers)" "$(tf_sockets "$lbs" established 8080)" 2
 	stop_idle "${talkers[0]}"
 	stop_idle "${talkers[1]}"
-	expect clear_presets "$lb" 1
-	tf_result $ok "$desc"
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$lb" 1
+	log_test "$desc"
 }
 
 # server-restart on srv: clients that never close, IPv4 and IPv6.
 test_server_restart()
 {
 	local desc="server-restart 8087: fin, clients read EOF and sit in CLOSE-WAIT; rst, they read ECONNRESET (IPv4, IPv6)"
-	local ok=1 how want out pids
+	local how want out pids
 
 	for how in fin rst; do
 		pids=()
-		expect hold "sr4$how" "$cli" "$SRV_ADDR" 8087
+		tf_check_cmd "tf_hold connects in 60 s" hold "sr4$how" "$cli" "$SRV_ADDR" 8087
 		pids+=("$HOLD")
-		expect hold "sr6$how" "$cli" "$SRV_ADDR6" 8087
+		tf_check_cmd "tf_hold connects in 60 s" hold "sr6$how" "$cli" "$SRV_ADDR6" 8087
 		pids+=("$HOLD")
 		out=$(tcpfaultctl -n "$srv" scenario server-restart 8087 $([ $how = rst ] && echo rst))
 		echo "# tcpfaultctl -n srv scenario server-restart 8087 $how: $(tr '\n' ' ' <<<"$out")"
-		expect [ "$out" = "kill sport 8087 how $how
-killed 2" ]
+		tf_check_eq "$how: the preset's output" "$out" "kill sport 8087 how $how
+killed 2"
 		if [ $how = fin ]; then want="recv 0 errno 0"; else want="recv -1 errno ECONNRESET"; fi
-		expect slowwait 10 grep -q "^$want" "$TMPD/sr4$how" "$TMPD/sr6$how"
-		expect grep -q "^$want" "$TMPD/sr4$how"
-		expect grep -q "^$want" "$TMPD/sr6$how"
+		tf_check_cmd "$how: a client printed '$want' in 10 s" slowwait 10 grep -q "^$want" "$TMPD/sr4$how" "$TMPD/sr6$how"
+		tf_check_grep "$how: the IPv4 client" "^$want" "$(<"$TMPD/sr4$how")"
+		tf_check_grep "$how: the IPv6 client" "^$want" "$(<"$TMPD/sr6$how")"
 		echo "# IPv4 client: $(grep '^recv' "$TMPD/sr4$how"); IPv6 client: $(grep '^recv' "$TMPD/sr6$how");" \
 		     "client CLOSE-WAIT sockets: $(tf_sockets "$cli" close-wait 8087)"
 		if [ $how = fin ]; then
-			expect [ "$(tf_sockets "$cli" close-wait 8087)" = 2 ]
+			tf_check_eq "fin: client sockets CLOSE-WAIT" "$(tf_sockets "$cli" close-wait 8087)" 2
 		else
-			expect [ "$(tf_sockets "$cli" close-wait 8087)" = 0 ]
+			tf_check_eq "rst: client sockets CLOSE-WAIT" "$(tf_sockets "$cli" close-wait 8087)" 0
 		fi
 		stop_idle "${pids[0]}"
 		stop_idle "${pids[1]}"
 	done
 	# An act, not a rule: nothing for clear to take away.
-	expect clear_presets "$srv" 0
-	tf_result $ok "$desc"
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$srv" 0
+	log_test "$desc"
 }
 
 # Presets stacked after a rule added by hand; clear takes the presets only.
 test_clear()
 {
 	local desc="scenario clear: the presets go, a rule added by hand stays, connections work again"
-	local ok=1 out
+	local out
 
 	tf_reset "$cli"
-	expect tcpfaultctl -n "$cli" rule add dport 9 action log
-	expect preset "$cli" "rule add id 1000000000 dport 8080 stage syn action drop" syn-blackhole 8080
-	expect preset "$cli" "rule add id 1000000001 port 8085 after 0 action drop" blackhole 8085
+	tf_check_cmd "a rule of the user's own" tcpfaultctl -n "$cli" rule add dport 9 action log
+	tf_check_cmd "the preset's rules" preset "$cli" "rule add id 1000000000 dport 8080 stage syn action drop" syn-blackhole 8080
+	tf_check_cmd "the preset's rules" preset "$cli" "rule add id 1000000001 port 8085 after 0 action drop" blackhole 8085
 	out=$(tf_nsx "$cli" tf_connect --timeout 5 --syncnt 1 "$SRV_ADDR" 8080 2>&1)
 	echo "# with the presets: $(head -n 1 <<<"$out")"
-	expect [ "$(tf_field "$out" errno)" = ETIMEDOUT ]
-	expect clear_presets "$cli" 2
+	tf_check_eq "8080 under syn-blackhole: errno" "$(tf_field "$out" errno)" ETIMEDOUT
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$cli" 2
 	out=$(tcpfaultctl -n "$cli" rule list)
 	echo "# left: $out"
-	expect [ "$(cut -d' ' -f1-5 <<<"$out")" = "add id 1 dport 9" ]
+	tf_check_eq "after clear: the user's rule" "$(cut -d' ' -f1-5 <<<"$out")" "add id 1 dport 9"
 	out=$(tf_nsx "$cli" tf_connect --timeout 5 "$SRV_ADDR" 8080 2>&1)
 	echo "# 8080: $out"
-	expect [ "$(tf_field "$out" errno)" = 0 ]
+	tf_check_eq "8080 after clear: errno" "$(tf_field "$out" errno)" 0
 	out=$(tf_nsx "$cli" tf_connect --timeout 5 --send hello "$SRV_ADDR" 8085 2>&1)
 	echo "# 8085: $(tr '\n' ' ' <<<"$out")"
-	expect [ "$(tail -n 1 <<<"$out")" = hello ]
-	expect clear_presets "$cli" 0
+	tf_check_eq "8085 after clear: the echo" "$(tail -n 1 <<<"$out")" hello
+	tf_check_cmd "scenario clear: rules removed" clear_presets "$cli" 0
 	tf_reset "$cli"
-	tf_result $ok "$desc"
+	log_test "$desc"
 }
 
 tf_require tf_idle

@@ -44,18 +44,18 @@ acted()
 
 test_stages()
 {
-	local ok=1 addr
+	local addr
 
 	for addr in 10.0.1.2 fd00:1::2; do
-		stages_case "$addr" || ok=0
+		stages_case "$addr"
 	done
-	tf_result $ok "each stage matches exactly its segments, both directions (IPv4, IPv6)"
+	log_test "each stage matches exactly its segments, both directions (IPv4, IPv6)"
 }
 
 # stages_case ADDR: one HTTP exchange with the server at ADDR.
 stages_case()
 {
-	local addr=$1 out id=0 dir st n ok=1 seen0
+	local addr=$1 out id=0 dir st n seen0
 	declare -A count
 
 	tf_reset "$srv"
@@ -63,7 +63,8 @@ stages_case()
 		for st in $STAGES; do
 			id=$((id + 1))
 			tcpfaultctl -n "$srv" rule add id "$id" dir "$dir" port "$TF_PORT" \
-				stage "$st" action log || ok=0
+				stage "$st" action log
+			check_err $? "rule dir $dir stage $st refused"
 		done
 	done
 	# "seen" counts on from the case before: its growth is this exchange.
@@ -72,7 +73,7 @@ stages_case()
 		"$addr" "$TF_PORT" 2>&1)
 	echo "$out" | head -3 | tf_diag
 	# The server closes after its answer; wait for the client's FIN too.
-	slowwait 30 sh -c "[ \"\$(ip netns exec $srv cat /proc/net/tcpfault/events | grep -c ' dir in .*flags F')\" -ge 1 ]"
+	slowwait 30 tf_events_ge "$srv" 1 ' dir in .*flags F'
 	id=0
 	for dir in in out; do
 		for st in $STAGES; do
@@ -90,22 +91,28 @@ stages_case()
 	ip netns exec "$srv" cat /proc/net/tcpfault/events | tf_diag
 
 	# One handshake, one request, one answer, one close each way.
-	[ "${count[in.syn]}" = 1 ] && [ "${count[out.syn]}" = 0 ] || ok=0
-	[ "${count[out.synack]}" = 1 ] && [ "${count[in.synack]}" = 0 ] || ok=0
-	[ "${count[in.data]}" = 1 ] && [ "${count[out.data]}" -ge 1 ] || ok=0
-	[ "${count[in.fin]}" = 1 ] && [ "${count[out.fin]}" = 1 ] || ok=0
-	[ "${count[in.ack3]}" = 1 ] && [ "${count[out.ack3]}" = 0 ] || ok=0
-	[ "${count[in.ack]}" -ge 1 ] || ok=0
-	[ "${count[in.rst]}" = 0 ] && [ "${count[out.rst]}" = 0 ] || ok=0
-	[ "${count[in.probe]}" = 0 ] && [ "${count[out.probe]}" = 0 ] || ok=0
+	tf_check_eq "$addr: dir in, stage syn: segments matched" "${count[in.syn]}" 1
+	tf_check_eq "$addr: dir out, stage syn: segments matched" "${count[out.syn]}" 0
+	tf_check_eq "$addr: dir out, stage synack: segments matched" "${count[out.synack]}" 1
+	tf_check_eq "$addr: dir in, stage synack: segments matched" "${count[in.synack]}" 0
+	tf_check_eq "$addr: dir in, stage data: segments matched" "${count[in.data]}" 1
+	tf_check_ge "$addr: dir out, stage data: segments matched" "${count[out.data]}" 1
+	tf_check_eq "$addr: dir in, stage fin: segments matched" "${count[in.fin]}" 1
+	tf_check_eq "$addr: dir out, stage fin: segments matched" "${count[out.fin]}" 1
+	tf_check_eq "$addr: dir in, stage ack3: segments matched" "${count[in.ack3]}" 1
+	tf_check_eq "$addr: dir out, stage ack3: segments matched" "${count[out.ack3]}" 0
+	tf_check_ge "$addr: dir in, stage ack: segments matched" "${count[in.ack]}" 1
+	tf_check_eq "$addr: dir in, stage rst: segments matched" "${count[in.rst]}" 0
+	tf_check_eq "$addr: dir out, stage rst: segments matched" "${count[out.rst]}" 0
+	tf_check_eq "$addr: dir in, stage probe: segments matched" "${count[in.probe]}" 0
+	tf_check_eq "$addr: dir out, stage probe: segments matched" "${count[out.probe]}" 0
 	# Every segment is at least one stage, and "any" saw each once.
 	for dir in in out; do
 		n=$(( ${count[$dir.syn]} + ${count[$dir.synack]} + ${count[$dir.ack3]} + ${count[$dir.ack]} +
 		      ${count[$dir.data]} + ${count[$dir.fin]} + ${count[$dir.rst]} ))
-		[ "$n" -ge "${count[$dir.any]}" ] || ok=0
+		tf_check_ge "$addr: dir $dir: segments matched by the other stages (at least those of any)" "$n" "${count[$dir.any]}"
 	done
-	[ $(( $(tf_stat "$srv" seen) - seen0 )) = $(( ${count[in.any]} + ${count[out.any]} )) ] || ok=0
-	[ "$ok" = 1 ]
+	tf_check_eq "$addr: packets seen (the growth of seen) vs matched by any" $(( $(tf_stat "$srv" seen) - seen0 )) $(( ${count[in.any]} + ${count[out.any]} ))
 }
 
 test_ipv6_prefix()
@@ -120,8 +127,10 @@ test_ipv6_prefix()
 	echo "$out" | tf_diag
 	ev=$(ip netns exec "$srv" cat /proc/net/tcpfault/events)
 	echo "$ev" | tf_diag
-	tf_check "IPv6: prefix rule drops one SYN, the retransmission connects" \
-		sh -c "[ '$(tf_field "$out" errno)' = 0 ] && [ '$(echo "$ev" | grep -c 'src \[fd00:1::1\]:[0-9]* dst \[fd00:1::2\]:8080 flags S .*verdict drop')' = 1 ] && [ '$(acted "$srv" 2)' = 0 ]"
+	tf_check_eq "connect() through the prefix rule: errno" "$(tf_field "$out" errno)" 0
+	tf_check_eq "SYNs from fd00:1::1 dropped" "$(echo "$ev" | grep -c 'src \[fd00:1::1\]:[0-9]* dst \[fd00:1::2\]:8080 flags S .*verdict drop')" 1
+	tf_check_eq "rule 2 (fd00:2::/64) acted" "$(acted "$srv" 2)" 0
+	log_test "IPv6: prefix rule drops one SYN, the retransmission connects"
 }
 
 test_port_range_either_end()
@@ -136,26 +145,29 @@ test_port_range_either_end()
 	out=$(ip netns exec "$cli" tf_connect --timeout 60 10.0.1.2 "$TF_PORT" 2>&1)
 	echo "$out" | tf_diag
 	tcpfaultctl -n "$srv" rule list | tf_diag
-	tf_check "port ranges and single ports match the right end" \
-		sh -c "[ '$(acted "$srv" 1)' = 1 ] && [ '$(acted "$srv" 2)' = 0 ] && [ '$(acted "$srv" 3)' = 1 ] && [ '$(acted "$srv" 4)' = 0 ]"
+	tf_check_eq "rule 1 (dir out port 8000-8100 stage synack) acted" "$(acted "$srv" 1)" 1
+	tf_check_eq "rule 2 (dir out sport 1-1000) acted" "$(acted "$srv" 2)" 0
+	tf_check_eq "rule 3 (dir in dport 8080 stage syn) acted" "$(acted "$srv" 3)" 1
+	tf_check_eq "rule 4 (dir in sport 8080) acted" "$(acted "$srv" 4)" 0
+	log_test "port ranges and single ports match the right end"
 }
 
 # payload / payload-hex match a substring of the TCP payload: the request
 # carrying it is lost once (count 1), its retransmission gets through.
 test_payload()
 {
-	local ok=1 addr
+	local addr
 
 	for addr in 10.0.1.2 fd00:1::2; do
-		payload_case "$addr" || ok=0
+		payload_case "$addr"
 	done
-	tf_result $ok "payload, payload-hex: the request with the string is lost once, then answered (IPv4, IPv6)"
+	log_test "payload, payload-hex: the request with the string is lost once, then answered (IPv4, IPv6)"
 }
 
 # payload_case ADDR: the request to the server at ADDR.
 payload_case()
 {
-	local addr=$1 out ok=1
+	local addr=$1 out
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport "$TF_PORT" payload secret action log
@@ -167,11 +179,13 @@ payload_case()
 	echo "$out" | head -2 | tf_diag
 	tcpfaultctl -n "$srv" rule list | tf_diag
 	ip netns exec "$srv" cat /proc/net/tcpfault/events | grep 'verdict drop' | tf_diag
-	[ "$(tf_field "$out" errno)" = 0 ] && grep -q '200 OK' <<<"$out" || ok=0
-	[ "$(acted "$srv" 1)" = 2 ] && [ "$(acted "$srv" 2)" = 2 ] || ok=0
-	[ "$(acted "$srv" 3)" = 0 ] && [ "$(acted "$srv" 4)" = 1 ] || ok=0
-	[ "$(tf_count_events "$srv" 'len 20 verdict drop')" = 1 ] || ok=0
-	[ "$ok" = 1 ]
+	tf_check_eq "$addr: the request: errno" "$(tf_field "$out" errno)" 0
+	tf_check_grep "$addr: the answer" '200 OK' "$out"
+	tf_check_eq "$addr: rule 1 (payload secret) acted" "$(acted "$srv" 1)" 2
+	tf_check_eq "$addr: rule 2 (payload-hex 474554) acted" "$(acted "$srv" 2)" 2
+	tf_check_eq "$addr: rule 3 (payload nomatch) acted" "$(acted "$srv" 3)" 0
+	tf_check_eq "$addr: rule 4 (payload secret drop count 1) acted" "$(acted "$srv" 4)" 1
+	tf_check_eq "$addr: 20-byte requests dropped" "$(tf_count_events "$srv" 'len 20 verdict drop')" 1
 }
 
 tf_require

@@ -75,7 +75,7 @@ stop_client()
 	ip netns pids "$cli" | xargs -r kill 2>/dev/null
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
-	slowwait 10 sh -c "[ -z \"\$(ip netns exec $cli ss -Htan state syn-sent)\" ]" ||
+	slowwait 10 tf_ss_count_is "$cli" 0 state syn-sent ||
 		echo "# client socket still in SYN-SENT"
 }
 
@@ -143,10 +143,10 @@ wait_reqsk_gone()
 # follow the model.
 free_running()
 {
-	local desc=$1 port=$2 where=$3 ok=1 pid first last n want lo hi to0 to1 gaps sa
+	local desc=$1 port=$2 where=$3 pid first last n want lo hi to0 to1 gaps sa
 
 	shift 3
-	if ! tf_reset "$cli" || ! tf_reset "$srv"; then ktap_test_fail "$desc: reset"; return; fi
+	if ! tf_reset "$cli" || ! tf_reset "$srv"; then check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; fi
 	tcpfaultctl -n "$cli" rule add dir out dport "$port" stage syn action drop skip 1
 	if [ "$where" = cli ]; then
 		tcpfaultctl -n "$cli" rule add dir in sport "$port" stage synack action drop
@@ -159,9 +159,9 @@ free_running()
 	pid=$!
 	CONNECTS+=("$pid")
 	if ! slowwait 60 tf_nsx "$srv" grep -q ' flags SA ' /proc/net/tcpfault/events; then
-		echo "# no SYN-ACK seen"
+		check_err 1 "no SYN-ACK event in 60 s"
 		stop_client "$pid"
-		ktap_test_fail "$desc"
+		log_test "$desc"
 		return
 	fi
 	# No more SYNs from the client: its retransmissions are dropped
@@ -171,7 +171,7 @@ free_running()
 	stop_client "$pid"
 	first=$(synack_ts "$srv" | head -n1)
 	read -r lo hi <<<"$(model_giveup "$@")"
-	wait_reqsk_gone "$srv" "$port" "$first" "$lo" "$hi" || ok=0
+	tf_check_cmd "request socket dropped in the model's window" wait_reqsk_gone "$srv" "$port" "$first" "$lo" "$hi"
 	to1=$(tcp_timeouts "$srv")
 
 	want=$(tcpfaultctl model synack --kernel "$TF_RELEASE" "$@" | sed -n 's/.*SYN-ACKs \([0-9]*\)$/\1/p')
@@ -181,13 +181,13 @@ free_running()
 	gaps=$(awk '{ if (NR > 1) printf " %.3f", ($1 - p) / 1e9; p = $1 }' <<<"$sa")
 	echo "# measured ($where): SYN-ACK gaps$gaps s; $n SYN-ACKs (model $want);" \
 	     "TCPTimeouts +$((to1 - to0)) (model $want: one per retransmission and the drop)"
-	[ "$n" = "$want" ] || ok=0
-	[ $((to1 - to0)) = "$want" ] || ok=0
-	tf_timeline "$srv" --model synack --kernel "$TF_RELEASE" "$@" || ok=0
-	[ -n "$last" ] || ok=0
+	tf_check_eq "SYN-ACKs (tcpfaultctl model synack)" "$n" "$want"
+	tf_check_eq "TCPTimeouts rise (one per retransmission and the drop)" $((to1 - to0)) "$want"
+	tf_check_timeline "gaps against the model" "$srv" --model synack --kernel "$TF_RELEASE" "$@"
+	tf_check_ne "the last SYN-ACK event" "$last" ""
 	tf_reset "$cli"
 	tf_reset "$srv"
-	tf_result "$ok" "$desc"
+	log_test "$desc"
 }
 
 test_default()
@@ -232,9 +232,9 @@ test_egress_default()
 test_syn_restarts_timer()
 {
 	local desc="retransmitted SYN: answered at once, the timer restarts (SYN-ACK timer gaps per num_timeout)"
-	local out ok=1 windows res
+	local out windows res
 
-	if ! tf_reset "$cli" || ! tf_reset "$srv"; then ktap_test_fail "$desc: reset"; return; fi
+	if ! tf_reset "$cli" || ! tf_reset "$srv"; then check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; fi
 	tf_sysctl "$cli" net.ipv4.tcp_syn_retries 3
 	if [ -e /proc/sys/net/ipv4/tcp_syn_linear_timeouts ]; then
 		tf_sysctl "$cli" net.ipv4.tcp_syn_linear_timeouts 0
@@ -245,7 +245,7 @@ test_syn_restarts_timer()
 	tcpfaultctl -n "$srv" rule add dir out sport "$TF_PORT" stage synack action log
 	out=$(tf_nsx "$cli" tf_connect --timeout 900 "$SRV_ADDR" "$TF_PORT" 2>&1)
 	echo "$out" | tf_diag
-	[ "$(tf_field "$out" errno)" = ETIMEDOUT ] || { echo "# connect(): expected ETIMEDOUT"; ok=0; }
+	[ "$(tf_field "$out" errno)" = ETIMEDOUT ] || check_err 1 "connect(): expected ETIMEDOUT"
 
 	windows=$(tcpfaultctl model synack --kernel "$TF_RELEASE" |
 		  awk '$1 ~ /^[0-9]+$/ && NF >= 6 { gsub(/[\[\],]/, "", $4); gsub(/[\[\],]/, "", $5); printf "%s %s ", $4, $5 }')
@@ -274,16 +274,17 @@ test_syn_restarts_timer()
 	echo "# measured:$rest" | fold -w 200 | sed '2,$s/^/# /'
 	echo "# $nsyn SYNs reached srv, $answers answered at once, $timers timer SYN-ACKs, $bad outside their window"
 	# SYNs at 0, 2, 6 s (client's 1, 3, 7) all answered; timer SAs at 1, 4, 10 (+ 18 if late)
-	if [ "$nsyn" -lt 3 ] || [ "$answers" != "$nsyn" ] || [ "$timers" -lt 3 ] || [ "$bad" != 0 ]; then
-		ok=0
-	fi
+	tf_check_ge "SYNs that reached srv" "$nsyn" 3
+	tf_check_eq "SYNs answered at once" "$answers" "$nsyn"
+	tf_check_ge "timer SYN-ACKs" "$timers" 3
+	tf_check_eq "timer SYN-ACKs outside their window" "$bad" 0
 	tf_sysctl "$cli" net.ipv4.tcp_syn_retries 6
 	if [ -e /proc/sys/net/ipv4/tcp_syn_linear_timeouts ]; then
 		tf_sysctl "$cli" net.ipv4.tcp_syn_linear_timeouts 4
 	fi
 	tf_reset "$cli"
 	tf_reset "$srv"
-	tf_result "$ok" "$desc"
+	log_test "$desc"
 }
 
 tf_require

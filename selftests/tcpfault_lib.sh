@@ -2,8 +2,12 @@
 # shellcheck shell=bash
 #
 # Shared by the tcpfault suites: finds kselftest's net/lib.sh and
-# ktap_helpers.sh, the helpers and tcpfaultctl; small topology and check
-# helpers. Source it from a suite: `source ./tcpfault_lib.sh`.
+# ktap_helpers.sh, the helpers and tcpfaultctl; small topology helpers,
+# conditions to wait on, checks and cases. Source it from a suite:
+# `source ./tcpfault_lib.sh`. A suite names its cases in ALL_TESTS, has
+# setup() and cleanup(), and ends in tf_run_tests; a case (test_NAME) makes
+# checks (check_err, check_fail, tf_check_*) and ends in log_test TITLE.
+# TESTS="test_a test_b" runs only those cases.
 
 TF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -33,9 +37,20 @@ source "$KSFT_DIR/kselftest/ktap_helpers.sh"
 # poll. Ours counts polls (ten a second) and naps without exec (tf_nap).
 slowwait()
 {
-	local polls=$(( $1 * 10 )) out
+	local polls=$(( $1 * 10 ))
 
 	shift
+	tf_poll "$polls" 0.1 "$@"
+}
+
+# tf_poll POLLS SECONDS COND...: run COND (a named condition, e.g. one of
+# the tf_* conditions below) until it is true, at most POLLS times,
+# SECONDS apart (tf_nap); its output on success. False if it never was.
+tf_poll()
+{
+	local polls=$1 nap=$2 out
+
+	shift 2
 	while :; do
 		if out=$("$@"); then
 			echo -n "$out"
@@ -43,7 +58,7 @@ slowwait()
 		fi
 		polls=$((polls - 1))
 		[ "$polls" -gt 0 ] || return 1
-		tf_nap 0.1
+		tf_nap "$nap"
 	done
 }
 
@@ -198,44 +213,226 @@ tf_field()
 	return 1
 }
 
-# tf_check DESCRIPTION CMD...: one KTAP test point from a command's status.
-tf_check()
+# --- Checks and cases
+# As in the kernel's forwarding/lib.sh: a case (a test_* function named in
+# ALL_TESTS) makes checks, each of which records the first one that fails
+# (RET and retmsg, net/lib.sh's variables; ret_set_ksft_status keeps the
+# first message), and ends with log_test TITLE, which prints one KTAP
+# test point and, when it failed, that check's reason and what it saw.
+# Later failures of the same case are counted, not reported.
+
+TF_NFAIL=0
+
+# check_err ERR MSG: fail unless ERR (a status, usually $?) is 0.
+# shellcheck disable=SC2154 # ksft_pass, ksft_fail ... are net/lib.sh's
+check_err()
 {
-	local desc=$1
+	if (($1)); then
+		TF_NFAIL=$((TF_NFAIL + 1))
+		ret_set_ksft_status "$ksft_fail" "$2"
+	fi
+	return 0
+}
+
+# check_fail ERR MSG: fail if ERR is 0 (something that must not succeed).
+# shellcheck disable=SC2154
+check_fail()
+{
+	if ((!$1)); then
+		TF_NFAIL=$((TF_NFAIL + 1))
+		ret_set_ksft_status "$ksft_fail" "$2"
+	fi
+	return 0
+}
+
+# tf_check_eq WHAT GOT WANT (and _ne): a value as a string; the message is
+# "WHAT: saw GOT, want WANT".
+tf_check_eq()
+{
+	[ "$2" = "$3" ]
+	check_err $? "$1: saw '$2', want '$3'"
+}
+
+tf_check_ne()
+{
+	[ "$2" != "$3" ]
+	check_err $? "$1: saw '$2', want anything but that"
+}
+
+# tf_check_ge / _gt / _le / _lt WHAT GOT BOUND: an integer against a bound
+# (not an integer: failed).
+tf_check_int()
+{
+	test "$2" "$3" "$4" 2>/dev/null
+	check_err $? "$1: saw '$2', want $5 $4"
+}
+
+tf_check_ge() { tf_check_int "$1" "$2" -ge "$3" ">="; }
+tf_check_gt() { tf_check_int "$1" "$2" -gt "$3" ">"; }
+tf_check_le() { tf_check_int "$1" "$2" -le "$3" "<="; }
+tf_check_lt() { tf_check_int "$1" "$2" -lt "$3" "<"; }
+
+# tf_check_range WHAT GOT MIN MAX: an integer in [MIN, MAX].
+tf_check_range()
+{
+	[ "$2" -ge "$3" ] 2>/dev/null && [ "$2" -le "$4" ]
+	check_err $? "$1: saw '$2', want $3..$4"
+}
+
+# tf_check_grep WHAT [-E] PATTERN TEXT: TEXT has a line matching PATTERN
+# (grep, or grep -E); tf_check_nogrep: no line of TEXT does.
+tf_check_grep()
+{
+	tf_check_grep_as 0 "$@"
+}
+
+tf_check_nogrep()
+{
+	tf_check_grep_as 1 "$@"
+}
+
+# tf_check_grep_as INVERT WHAT [-E] PATTERN TEXT: the two above.
+tf_check_grep_as()
+{
+	local invert=$1 what=$2 opt=() st
+
+	shift 2
+	if [ "$1" = -E ]; then
+		opt=(-E)
+		shift
+	fi
+	grep -q "${opt[@]}" -- "$1" <<<"$2"
+	st=$?
+	if [ "$invert" = 0 ] && [ "$st" != 0 ]; then
+		check_err 1 "$what: no '$1' in '$(tf_oneline "$2")'"
+	elif [ "$invert" = 1 ] && [ "$st" = 0 ]; then
+		check_err 1 "$what: '$1' in '$(tf_oneline "$2")'"
+	fi
+	return 0
+}
+
+# tf_check_cmd WHAT CMD...: CMD (in this shell: a function may set
+# variables) succeeds; the message names CMD, its arguments expanded, and
+# its status.
+tf_check_cmd()
+{
+	local _tf_what=$1 _tf_st
 
 	shift
-	if "$@"; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-	fi
+	"$@"
+	_tf_st=$?
+	check_err $_tf_st "$_tf_what: '$*' exited $_tf_st"
+	return $_tf_st
 }
 
-# tf_result OK DESCRIPTION: one KTAP test point, passed if OK is 1.
-tf_result()
+# tf_oneline TEXT: TEXT on one line, at most 300 characters.
+tf_oneline()
 {
-	if [ "$1" -eq 1 ]; then
-		ktap_test_pass "$2"
-	else
-		ktap_test_fail "$2"
-	fi
+	local t=${1//$'\n'/ | }
+
+	[ ${#t} -le 300 ] || t="${t:0:300}..."
+	echo -n "$t"
 }
 
-# tf_run_tests: a suite's main part. Runs the suite's setup() (skipping
-# everything if it fails), each function named in ALL_TESTS, and its
-# cleanup() on exit.
+# log_test TITLE: the case's KTAP test point from RET (pass, fail, xfail or
+# skip, with retmsg as the reason), then RET and retmsg reset for the next
+# case. (net/lib.sh's own prints "TEST: ... [FAIL]" lines, not KTAP.)
+# shellcheck disable=SC2154
+log_test()
+{
+	local title=$1 more=
+
+	[ "$TF_NFAIL" -le 1 ] || more=" (and $((TF_NFAIL - 1)) later failed checks)"
+	case $RET in
+	"$ksft_pass") ktap_test_pass "$title" ;;
+	"$ksft_skip") ktap_test_skip "$title${retmsg:+ ($retmsg)}" ;;
+	"$ksft_xfail")
+		echo "# ${TF_TEST:-case}: XFAIL: $retmsg"
+		__ktap_test ok "$title" XFAIL
+		KTAP_CNT_PASS=$((KTAP_CNT_PASS + 1)) ;;
+	*)
+		echo "# ${TF_TEST:-case}: FAIL: ${retmsg:-no reason given}$more"
+		ktap_test_fail "$title" ;;
+	esac
+	RET=$ksft_pass
+	retmsg=
+	TF_NFAIL=0
+}
+
+# tf_selected_tests: the cases to run, one a line: TESTS (net/lib.sh's
+# convention, names from ALL_TESTS) or all of ALL_TESTS. A name not in
+# ALL_TESTS fails, unless TF_TESTS_ANY=1 (selftests/run.sh, which gives
+# one TESTS to several suites and checks the names itself).
+tf_selected_tests()
+{
+	local t bad=
+
+	local all
+
+	read -r -d '' -a all <<<"$ALL_TESTS"
+	if [ -z "${TESTS:-}" ]; then
+		printf '%s\n' "${all[@]}"
+		return 0
+	fi
+	for t in ${TESTS}; do
+		if [[ " ${all[*]} " == *" $t "* ]]; then
+			echo "$t"
+		elif [ "${TF_TESTS_ANY:-}" != 1 ]; then
+			echo "# TESTS: no case $t here (ALL_TESTS: ${all[*]})" >&2
+			bad=1
+		fi
+	done
+	[ -z "$bad" ]
+}
+
+# tf_setup: the suite's setup(), and when it fails, which of its own
+# steps did: TF_SETUP_STEP, the last command setup() itself ran before it
+# returned (not counting the return).
+tf_setup()
+{
+	local st
+
+	TF_SETUP_STEP=
+	TF_SETUP_CUR=
+	set -T
+	trap '[ "${FUNCNAME[0]}" = setup ] && [[ $BASH_COMMAND != return* ]] && TF_SETUP_CUR=$BASH_COMMAND' DEBUG
+	setup
+	st=$?
+	trap - DEBUG
+	set +T
+	TF_SETUP_STEP=$TF_SETUP_CUR
+	return $st
+}
+
+# tf_run_tests: a suite's main part. Runs the suite's setup(), each case
+# tf_selected_tests names (test_* functions ending in log_test), and its
+# cleanup() on exit. A failing setup() is the suite's own fault: every
+# selected case fails with the step that did (a missing tool or kernel
+# option is a SKIP, decided before, by tf_require or the suite).
 tf_run_tests()
 {
-	local t
+	local t tests
 
 	trap cleanup EXIT
-	if ! setup; then
-		ktap_skip_all "cannot set up the namespaces"
+	tests=$(tf_selected_tests) || exit "$KSFT_FAIL"
+	if [ -z "$tests" ]; then
+		ktap_skip_all "no case of this suite in TESTS"
 		exit "$KSFT_SKIP"
 	fi
-	ktap_set_plan "$(wc -w <<<"$ALL_TESTS")"
+	ktap_set_plan "$(wc -w <<<"$tests")"
 	echo "# kernel $TF_RELEASE"
-	for t in $ALL_TESTS; do
+	if ! tf_setup; then
+		echo "# setup failed at: $TF_SETUP_STEP"
+		for t in $tests; do
+			ktap_test_fail "$t (setup failed)"
+		done
+		ktap_finished
+	fi
+	for t in $tests; do
+		RET=$ksft_pass
+		retmsg=
+		TF_NFAIL=0
+		TF_TEST=$t
 		$t
 	done
 	ktap_finished
@@ -258,6 +455,71 @@ tf_dmesg_clean()
 		return 1
 	fi
 	return 0
+}
+
+# --- Conditions to wait on (slowwait SECONDS COND ARGS...): named, so a
+# wait says what it waits for; each is true or false, without sleeping.
+
+# tf_ss_count_is NS N SS_FILTER...: exactly N TCP sockets in NS match
+# `ss -Htan SS_FILTER...` (e.g. state established "( sport = :80 )").
+tf_ss_count_is()
+{
+	local ns=$1 n=$2
+
+	shift 2
+	[ "$(tf_nsx "$ns" ss -Htan "$@" | wc -l)" = "$n" ]
+}
+
+# tf_ss_has NS SS_FILTER...: at least one TCP socket in NS matches.
+tf_ss_has()
+{
+	local ns=$1
+
+	shift
+	[ -n "$(tf_nsx "$ns" ss -Htan "$@")" ]
+}
+
+# tf_ss_match NS REGEX: a line of `ss -Htan` in NS matches REGEX (grep -E).
+tf_ss_match()
+{
+	tf_nsx "$1" ss -Htan | grep -qE -- "$2"
+}
+
+# tf_events_ge NS N [PATTERN]: NS's event log has N events (matching
+# PATTERN, grep) or more.
+tf_events_ge()
+{
+	[ "$(tf_nsx "$1" grep -c -- "${3:-.}" /proc/net/tcpfault/events)" -ge "$2" ]
+}
+
+# tf_stat_is NS KEY N, tf_stat_ge NS KEY N: a counter of NS's stats file.
+tf_stat_is()
+{
+	[ "$(tf_nsx "$1" sed -n "s/^$2 //p" /proc/net/tcpfault/stats)" = "$3" ]
+}
+
+tf_stat_ge()
+{
+	[ "$(tf_nsx "$1" sed -n "s/^$2 //p" /proc/net/tcpfault/stats)" -ge "$3" ] 2>/dev/null
+}
+
+# tf_pid_gone PID: process PID has exited.
+tf_pid_gone()
+{
+	! kill -0 "$1" 2>/dev/null
+}
+
+# tf_netns_gone NAME: no network namespace NAME in `ip netns list`.
+tf_netns_gone()
+{
+	! ip netns list | grep -q "^$1\b"
+}
+
+# tf_pid_in_netns PID NS: process PID is in network namespace NS (it has
+# entered it).
+tf_pid_in_netns()
+{
+	[ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$2")" ]
 }
 
 # tf_reset NS: start NS from an empty rule table and event log.
@@ -290,10 +552,11 @@ tf_probe_gaps()
 
 # tf_timeline NS ARGS...: `tcpfaultctl [-n NS] timeline ARGS...` ("-" for
 # NS: the current namespace), the command and its table as diagnostics;
-# false when a gap or the give-up falls outside the model.
+# false when a gap or the give-up falls outside the model, its first such
+# row (words only) then in TF_TIMELINE_MISS.
 tf_timeline()
 {
-	local ns=$1 nsopt=()
+	local ns=$1 nsopt=() out st l w
 
 	shift
 	[ "$ns" = - ] || nsopt=(-n "$ns")
@@ -301,9 +564,32 @@ tf_timeline()
 	tcpfaultctl model syn --kernel "$TF_RELEASE" 2>/dev/null |
 		sed -n '1s/^.* \(hz [0-9].*\)$/# model: \1/p'
 	echo "# tcpfaultctl ${nsopt[*]} timeline $*"
-	tcpfaultctl "${nsopt[@]}" timeline "$@" 2>&1 | tf_diag
-	[ "${PIPESTATUS[0]}" -eq 0 ] && return 0
+	out=$(tcpfaultctl "${nsopt[@]}" timeline "$@" 2>&1)
+	st=$?
+	[ -z "$out" ] || tf_diag <<<"$out"
+	TF_TIMELINE_MISS=
+	while IFS= read -r l; do
+		case $l in
+		*FAIL*)
+			read -ra w <<<"$l"
+			TF_TIMELINE_MISS=${w[*]}
+			break ;;
+		esac
+	done <<<"$out"
+	[ "$st" -eq 0 ] && return 0
 	echo "# timeline: outside the model"
+	return 1
+}
+
+# tf_check_timeline WHAT NS ARGS...: tf_timeline as a check; the message
+# has the first row outside the model.
+tf_check_timeline()
+{
+	local what=$1
+
+	shift
+	tf_timeline "$@" && return 0
+	check_err 1 "$what: ${TF_TIMELINE_MISS:-tcpfaultctl timeline failed}"
 	return 1
 }
 

@@ -74,12 +74,11 @@ test_trace_matches_events()
 	got=$(sed -n 's/.*tcpfault_event: //p' "$TRACEFS/trace")
 	echo "# events: $want"
 	echo "# trace:  $got"
-	if [ "$(tf_field "$out" errno)" = 0 ] && [ -n "$want" ] &&
-	   [ "$(echo "$want" | wc -l)" = 1 ] && [ "$got" = "$want" ]; then
-		ktap_test_pass "tracepoint line equals the event (one dropped SYN)"
-	else
-		ktap_test_fail "tracepoint line equals the event (one dropped SYN)"
-	fi
+	tf_check_eq "connect() past one dropped SYN: errno" "$(tf_field "$out" errno)" 0
+	tf_check_ne "events" "$want" ""
+	tf_check_eq "events" "$(echo "$want" | wc -l)" 1
+	tf_check_eq "the tracepoint's line" "$got" "$want"
+	log_test "tracepoint line equals the event (one dropped SYN)"
 }
 
 events_at_least()

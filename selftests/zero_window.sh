@@ -57,10 +57,10 @@ cleanup()
 zw_case()
 {
 	local desc=$1 rule_ns=$2 dir=$3 crules=$4 srules=$5 margs=$6 expect=$7 timeout=$8
-	local ready go pid out rc errno start end rto ok=1 r
+	local ready go pid out rc errno start end rto r
 	local -a model endarg=()
 
-	tf_reset "$cli" && tf_reset "$srv" || { ktap_test_fail "$desc: reset"; return; }
+	tf_reset "$cli" && tf_reset "$srv" || { check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; }
 	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
 	go=$(mktemp -u /tmp/tf_go.XXXXXX)
 	mkfifo "$go"
@@ -71,18 +71,19 @@ zw_case()
 	if ! slowwait 60 test -e "$ready"; then
 		kill "$pid" 2>/dev/null
 		rm -f "$go" "$ready" "$out"
-		ktap_test_fail "$desc: no connection"
+		check_err 1 "the client did not connect in 60 s"; log_test "$desc"
 		return
 	fi
 	IFS=';' read -ra rl <<<"$crules"
 	for r in "${rl[@]}"; do
 		# shellcheck disable=SC2086
-		tcpfaultctl -n "$cli" rule add $r || ok=0
+		tf_check_cmd "client rule '$r'" tcpfaultctl -n "$cli" rule add $r
 	done
 	IFS=';' read -ra rl <<<"$srules"
 	for r in "${rl[@]}"; do
 		# shellcheck disable=SC2086
-		[ -z "$r" ] || tcpfaultctl -n "$srv" rule add $r || ok=0
+		[ -z "$r" ] || tcpfaultctl -n "$srv" rule add $r
+		check_err $? "server rule '$r' refused"
 	done
 	echo go >"$go"
 	wait "$pid"
@@ -95,12 +96,10 @@ zw_case()
 	rto=$(tf_field "$(cat "$out")" rto_ms)
 	rm -f "$out"
 	if [ "$rc" -ne 1 ] || [ "$errno" != "$expect" ]; then
-		echo "# recv(): errno ${errno:-?} (exit $rc), expected $expect"
-		ok=0
+		check_err 1 "recv(): errno ${errno:-?} (exit $rc), expected $expect"
 	fi
 	if [ "$(tf_count_events "$cli" 'verdict window')" -lt 1 ]; then
-		echo "# no ACK had its window rewritten"
-		ok=0
+		check_err 1 "no ACK had its window rewritten"
 	fi
 	if [ -n "$start" ] && [ -n "$end" ] && [ -n "$rto" ]; then
 		echo "# measured (icsk_rto $rto ms): probe gaps from the held-back write$(tf_probe_gaps "$rule_ns" "$start" "$dir") s;" \
@@ -111,15 +110,15 @@ zw_case()
 		echo "# tcpfaultctl -n $rule_ns timeline --model probe --start $start ${endarg[*]} ${model[*]}"
 		ip netns exec "$rule_ns" cat /proc/net/tcpfault/events |
 			awk -v d="$dir" '$6 == d && $14 == "A" && $20 == 0' >"/tmp/tf_zw_events.$$"
-		tf_timeline - --from-file "/tmp/tf_zw_events.$$" --model probe \
-			--start "$start" "${endarg[@]}" "${model[@]}" || ok=0
+		tf_check_timeline "gaps against the model" - --from-file "/tmp/tf_zw_events.$$" \
+			--model probe --start "$start" "${endarg[@]}" "${model[@]}"
 		rm -f "/tmp/tf_zw_events.$$"
 	else
-		ok=0
+		check_err 1 "no start_ns, end_ns or rto_ms from tf_idle"
 	fi
 	tcpfaultctl -n "$cli" rule flush
 	tcpfaultctl -n "$srv" rule flush
-	tf_result "$ok" "$desc"
+	log_test "$desc"
 }
 
 # Answered: probes at 0.2 0.4 ... 104 s, then 120 s; 13 probes by 600 s.

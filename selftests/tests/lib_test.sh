@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side test of tcpfault_lib.sh's checks and cases (no kernel, no
+# root): fake suites built on the real library must say why they failed.
+# - a failing check prints the case, its reason and what it saw, and the
+#   case is "not ok"; the first failing check is the one reported;
+# - TESTS="a b" runs only those cases, an unknown name fails;
+# - a failing step of the suite's own setup() is a FAIL naming the step,
+#   not a SKIP;
+# - the suites themselves: every case in ALL_TESTS is a function, no check
+#   ends in "|| ok=0", no wait is an sh -c string.
+# Needs kselftest's net/lib.sh (make -C selftests extracts it).
+set -u
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail()
+{
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# suite NAME BODY: a fake suite in $tmp/NAME, sourcing the real library.
+suite()
+{
+	cat >"$tmp/$1" <<EOS
+#!/bin/bash
+source "$here/tcpfault_lib.sh"
+ktap_print_header
+cleanup() { :; }
+$2
+tf_run_tests
+EOS
+	chmod +x "$tmp/$1"
+}
+
+# run NAME [VAR=VALUE...]: run a fake suite; its output in OUT, status in ST.
+run()
+{
+	local name=$1
+
+	shift
+	OUT=$(env "$@" "$tmp/$name" 2>&1)
+	ST=$?
+}
+
+# has TEXT: OUT has a line containing TEXT.
+has()
+{
+	grep -qF -- "$1" <<<"$OUT" || { fail "$CASE: no '$1' in:"; sed 's/^/    /' <<<"$OUT"; }
+}
+
+hasnt()
+{
+	! grep -qF -- "$1" <<<"$OUT" || { fail "$CASE: '$1' should not be in:"; sed 's/^/    /' <<<"$OUT"; }
+}
+
+status()
+{
+	[ "$ST" = "$1" ] || fail "$CASE: exit status $ST, want $1"
+}
+
+suite basic '
+ALL_TESTS="test_good test_bad test_cmd"
+setup() { :; }
+test_good()
+{
+	tf_check_eq "one is one" 1 1
+	tf_check_range "in range" 5 1 9
+	log_test "a good case"
+}
+test_bad()
+{
+	local n=3
+
+	tf_check_eq "the first count" "$n" 6
+	tf_check_ge "the second count" 0 1
+	log_test "a bad case"
+}
+test_cmd()
+{
+	grep -q needle <<<"haystack"
+	check_err $? "needle in the haystack"
+	log_test "a command check"
+}
+'
+
+CASE="failing check"
+run basic
+status 1
+has "ok 1 a good case"
+has "not ok 2 a bad case"
+has "# test_bad: FAIL: the first count: saw '3', want '6' (and 1 later failed checks)"
+hasnt "the second count"
+has "not ok 3 a command check"
+has "# test_cmd: FAIL: needle in the haystack"
+has "1..3"
+
+CASE="TESTS selects"
+run basic TESTS="test_cmd test_good"
+status 1
+has "1..2"
+has "ok 1 a command check"
+hasnt "a bad case"
+run basic TESTS="test_good"
+status 0
+has "ok 1 a good case"
+hasnt "a command check"
+
+CASE="TESTS names an unknown case"
+run basic TESTS="test_good test_nosuch"
+status 1
+has "no case test_nosuch"
+
+suite setupfail '
+ALL_TESTS="test_a test_b"
+helper_that_fails() { return 1; }
+setup()
+{
+	true || return 1
+	helper_that_fails "listener" 8080 || return 1
+	true
+}
+test_a() { log_test "a"; }
+test_b() { log_test "b"; }
+'
+
+CASE="setup failure"
+run setupfail
+status 1
+has "setup failed at: helper_that_fails \"listener\" 8080"
+has "not ok 1 test_a (setup failed)"
+has "not ok 2 test_b (setup failed)"
+hasnt "SKIP"
+
+CASE="the suites"
+for s in "$here"/*.sh; do
+	case ${s##*/} in
+	tcpfault_lib.sh|run.sh|fetch-kselftest.sh) continue ;;
+	esac
+	n=$(grep -cE '(\|\||&&|;|\{) *ok=0|^\s*ok=0' "$s")
+	[ "$n" = 0 ] || fail "${s##*/}: $n checks end in 'ok=0' (say why: check_err, tf_check_*)"
+	n=$(grep -cE '\btf_result\b|\btf_check |^\s*expect ' "$s")
+	[ "$n" = 0 ] || fail "${s##*/}: $n test points without a reason (tf_result, tf_check, expect)"
+	n=$(grep -c 'wait [0-9]* sh -c' "$s")
+	[ "$n" = 0 ] || fail "${s##*/}: $n waits on sh -c strings (name the condition)"
+	all=$(sed -n '/^ALL_TESTS="/,/"/p' "$s" | tr -d '"' | sed 's/ALL_TESTS=//')
+	[ -n "$all" ] || fail "${s##*/}: no ALL_TESTS"
+	for t in $all; do
+		grep -q "^$t()" "$s" || fail "${s##*/}: $t in ALL_TESTS is not a function"
+	done
+	for t in $(sed -n 's/^\(test_[a-z0-9_]*\)()$/\1/p' "$s"); do
+		grep -qw "$t" <<<"$all" || fail "${s##*/}: $t() is not in ALL_TESTS"
+	done
+	grep -q 'tf_run_tests' "$s" || fail "${s##*/}: does not run its cases through tf_run_tests"
+done
+
+if [ "$fails" -gt 0 ]; then
+	echo "lib_test: $fails failed"
+	exit 1
+fi
+echo "lib_test: ok"

@@ -76,9 +76,9 @@ held_is()
 	fi
 }
 
-# counted NS: every packet the action took is held, sent, dropped or
+# check_counted NS: every packet the action took is held, sent, dropped or
 # passed (overflow), once.
-counted()
+check_counted()
 {
 	local ns=$1 acted held sent dropped over
 
@@ -88,149 +88,166 @@ counted()
 	dropped=$(tf_stat "$ns" delay_dropped)
 	over=$(tf_stat "$ns" delay_overflow)
 	echo "# $ns: action_delay $acted = held $held + sent $sent + dropped $dropped + overflow $over"
-	[ -n "$acted" ] && [ "$acted" -ge 1 ] &&
-	[ "$acted" = "$((held + sent + dropped + over))" ]
+	tf_check_ge "$ns: action_delay" "$acted" 1
+	tf_check_eq "$ns: action_delay = held + sent + dropped + overflow" "$acted" "$((held + sent + dropped + over))"
 }
 
-# clean: nothing in the kernel log since the last check (KASAN, lockdep,
-# a device that cannot be freed).
-clean()
+# check_clean: nothing in the kernel log since the last check (KASAN,
+# lockdep, a device that cannot be freed).
+check_clean()
 {
 	local bad
 
 	bad=$(dmesg | tail -n +"$((TF_DMESG_LINES + 1))" | grep -E 'unregister_netdevice|waiting for' || true)
-	[ -z "$bad" ] || echo "$bad" | tf_diag
-	tf_dmesg_clean && [ -z "$bad" ]
-	local st=$?
+	tf_check_eq "kernel log: a device waited for" "$(tf_oneline "$bad")" ""
+	tf_dmesg_clean
+	check_err $? "kernel log: a report (printed above)"
 	tf_dmesg_mark
-	return $st
 }
 
 # Held at srv's input (the data, and its retransmissions); the device
 # they came in by is deleted: dropped.
 test_in_device_gone()
 {
-	local ok=1
-
-	topo || ok=0
-	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action delay $HOLD || ok=0
+	topo
+	check_err $? "the namespaces and the echo server"
+	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action delay $HOLD
+	check_err $? "rule add"
 	send_bg "$TF_TMP/in"
-	slowwait 30 held_is "$srv" 1 || ok=0
-	ip -n "$srv" link del tf3 || ok=0
-	slowwait 30 held_is "$srv" 0 || ok=0
-	[ "$(tf_stat "$srv" delay_dropped)" -ge 1 ] || ok=0
-	counted "$srv" || ok=0
+	slowwait 30 held_is "$srv" 1
+	check_err $? "srv holds no packet"
+	ip -n "$srv" link del tf3
+	check_err $? "ip link del tf3"
+	slowwait 30 held_is "$srv" 0
+	check_err $? "srv still holds $(tf_stat "$srv" delay_held)"
+	tf_check_ge "delay_dropped" "$(tf_stat "$srv" delay_dropped)" 1
+	check_counted "$srv"
 	kill "$SEND_PID" 2>/dev/null
 	wait "$SEND_PID" 2>/dev/null
 	tf_nap 15	# unregister_netdevice would say it waits after 10 s
-	clean || ok=0
+	check_clean
 	cleanup_all_ns
-	tf_result $ok "dir in: a held packet whose input device is deleted is dropped, and the device freed"
+	log_test "dir in: a held packet whose input device is deleted is dropped, and the device freed"
 }
 
 # Held at cli's output; the device it goes out by is deleted: dropped.
 test_out_device_gone()
 {
-	local ok=1
-
-	topo || ok=0
-	tcpfaultctl -n "$cli" rule add dir out dport "$TF_PORT" stage data action delay $HOLD || ok=0
+	topo
+	check_err $? "the namespaces and the echo server"
+	tcpfaultctl -n "$cli" rule add dir out dport "$TF_PORT" stage data action delay $HOLD
+	check_err $? "rule add"
 	send_bg "$TF_TMP/outdev"
-	slowwait 30 held_is "$cli" 1 || ok=0
-	ip -n "$cli" link del tf0 || ok=0
-	slowwait 30 held_is "$cli" 0 || ok=0
-	[ "$(tf_stat "$cli" delay_dropped)" -ge 1 ] || ok=0
-	counted "$cli" || ok=0
+	slowwait 30 held_is "$cli" 1
+	check_err $? "cli holds no packet"
+	ip -n "$cli" link del tf0
+	check_err $? "ip link del tf0"
+	slowwait 30 held_is "$cli" 0
+	check_err $? "cli still holds $(tf_stat "$cli" delay_held)"
+	tf_check_ge "delay_dropped" "$(tf_stat "$cli" delay_dropped)" 1
+	check_counted "$cli"
 	kill "$SEND_PID" 2>/dev/null
 	wait "$SEND_PID" 2>/dev/null
 	tf_nap 15
-	clean || ok=0
+	check_clean
 	cleanup_all_ns
-	tf_result $ok "dir out: a held packet whose output device is deleted is dropped, and the device freed"
+	log_test "dir out: a held packet whose output device is deleted is dropped, and the device freed"
 }
 
 # Held at the router; its output device is deleted: dropped.
 test_fwd_device_gone()
 {
-	local ok=1
-
-	topo || ok=0
-	tcpfaultctl -n "$lb" rule add dir fwd dport "$TF_PORT" stage data action delay $HOLD || ok=0
+	topo
+	check_err $? "the namespaces and the echo server"
+	tcpfaultctl -n "$lb" rule add dir fwd dport "$TF_PORT" stage data action delay $HOLD
+	check_err $? "rule add"
 	send_bg "$TF_TMP/fwd"
-	slowwait 30 held_is "$lb" 1 || ok=0
-	ip -n "$lb" link del tf2 || ok=0
-	slowwait 30 held_is "$lb" 0 || ok=0
-	[ "$(tf_stat "$lb" delay_dropped)" -ge 1 ] || ok=0
-	counted "$lb" || ok=0
+	slowwait 30 held_is "$lb" 1
+	check_err $? "lb holds no packet"
+	ip -n "$lb" link del tf2
+	check_err $? "ip link del tf2"
+	slowwait 30 held_is "$lb" 0
+	check_err $? "lb still holds $(tf_stat "$lb" delay_held)"
+	tf_check_ge "delay_dropped" "$(tf_stat "$lb" delay_dropped)" 1
+	check_counted "$lb"
 	kill "$SEND_PID" 2>/dev/null
 	wait "$SEND_PID" 2>/dev/null
 	tf_nap 15
-	clean || ok=0
+	check_clean
 	cleanup_all_ns
-	tf_result $ok "dir fwd: a held packet whose output device is deleted is dropped, and the device freed"
+	log_test "dir fwd: a held packet whose output device is deleted is dropped, and the device freed"
 }
 
 # Held at cli's output for 2 s while its socket is closed and its route
 # and address change: it leaves on time, safely.
 test_out_route_address_socket()
 {
-	local ok=1
-
-	topo || ok=0
-	tcpfaultctl -n "$cli" rule add dir out dport "$TF_PORT" stage data action delay 2000 || ok=0
+	topo
+	check_err $? "the namespaces and the echo server"
+	tcpfaultctl -n "$cli" rule add dir out dport "$TF_PORT" stage data action delay 2000
+	check_err $? "rule add"
 	send_bg "$TF_TMP/out" close
-	slowwait 30 held_is "$cli" 1 || ok=0
+	slowwait 30 held_is "$cli" 1
+	check_err $? "cli holds no packet"
 	wait "$SEND_PID"
 	ip -n "$cli" route del default &&
 	ip -n "$cli" route add default via 10.0.1.2 &&
 	ip -n "$cli" addr add 10.0.1.9/24 dev tf0 &&
-	ip -n "$cli" addr del 10.0.1.1/24 dev tf0 || ok=0
-	slowwait 30 held_is "$cli" 0 || ok=0
-	[ "$(tf_stat "$cli" delay_sent)" -ge 1 ] || ok=0
-	counted "$cli" || ok=0
-	clean || ok=0
+	ip -n "$cli" addr del 10.0.1.1/24 dev tf0
+	check_err $? "the route and the address changed"
+	slowwait 30 held_is "$cli" 0
+	check_err $? "cli still holds $(tf_stat "$cli" delay_held)"
+	tf_check_ge "delay_sent" "$(tf_stat "$cli" delay_sent)" 1
+	check_counted "$cli"
+	check_clean
 	cleanup_all_ns
-	tf_result $ok "dir out: a held packet leaves on time after its socket closed and its route and address changed"
+	log_test "dir out: a held packet leaves on time after its socket closed and its route and address changed"
 }
 
 # Held at srv's input; the rule is flushed: it leaves at once, echoed.
 test_in_flush()
 {
-	local ok=1 out
+	local out
 
-	topo || ok=0
-	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action delay $HOLD || ok=0
+	topo
+	check_err $? "the namespaces and the echo server"
+	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action delay $HOLD
+	check_err $? "rule add"
 	send_bg "$TF_TMP/flush"
-	slowwait 30 held_is "$srv" 1 || ok=0
-	tcpfaultctl -n "$srv" rule flush || ok=0
+	slowwait 30 held_is "$srv" 1
+	check_err $? "srv holds no packet"
+	tcpfaultctl -n "$srv" rule flush
+	check_err $? "rule flush"
 	wait "$SEND_PID"
 	out=$(cat "$TF_TMP/flush")
 	echo "# client: $out"
-	[ "$out" = "got x" ] || ok=0
-	[ "$(tf_stat "$srv" delay_sent)" -ge 1 ] || ok=0
-	counted "$srv" || ok=0
-	clean || ok=0
+	tf_check_eq "the client's echo" "$out" "got x"
+	tf_check_ge "delay_sent" "$(tf_stat "$srv" delay_sent)" 1
+	check_counted "$srv"
+	check_clean
 	cleanup_all_ns
-	tf_result $ok "flush: a held packet leaves at once and is answered"
+	log_test "flush: a held packet leaves at once and is answered"
 }
 
 # Held at srv's input; the namespace is deleted: freed, nothing waits.
 test_in_netns_deleted()
 {
-	local ok=1
-
-	topo || ok=0
-	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action delay $HOLD || ok=0
+	topo
+	check_err $? "the namespaces and the echo server"
+	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action delay $HOLD
+	check_err $? "rule add"
 	send_bg "$TF_TMP/netns"
-	slowwait 30 held_is "$srv" 1 || ok=0
+	slowwait 30 held_is "$srv" 1
+	check_err $? "srv holds no packet"
 	# Its processes go first, or the namespace would live on.
-	cleanup_ns "$srv" || ok=0
+	cleanup_ns "$srv"
+	check_err $? "deleting srv's namespace"
 	kill "$SEND_PID" 2>/dev/null
 	wait "$SEND_PID" 2>/dev/null
 	tf_nap 15
-	clean || ok=0
+	check_clean
 	cleanup_all_ns
-	tf_result $ok "namespace deleted with a held packet: freed, no device left waiting"
+	log_test "namespace deleted with a held packet: freed, no device left waiting"
 }
 
 tf_require

@@ -39,30 +39,35 @@ cleanup()
 # pictures FAMILY ADDR: one echoed exchange with its first SYN lost, drawn
 pictures()
 {
-	local family=$1 addr=$2 out ev=$PICS/$1.events ok=1 n
+	local family=$1 addr=$2 out ev=$PICS/$1.events n
 
 	tcpfaultctl -n "$srv" rule flush
 	tcpfaultctl -n "$srv" events --clear
-	tcpfaultctl -n "$srv" rule add family "$family" dir in dport "$TF_PORT" stage syn action drop count 1
-	tcpfaultctl -n "$srv" rule add family "$family" dir in dport "$TF_PORT" action log
+	tcpfaultctl -n "$srv" rule add family "$family" dir in dport "$TF_PORT" stage syn action drop count 1 &&
+	tcpfaultctl -n "$srv" rule add family "$family" dir in dport "$TF_PORT" action log &&
 	tcpfaultctl -n "$srv" rule add family "$family" dir out sport "$TF_PORT" action log
+	check_err $? "$family: rule add"
 	out=$(ip netns exec "$cli" tf_connect --timeout 30 --send hello "$addr" "$TF_PORT" 2>&1)
 	echo "$out" | tf_diag
-	slowwait 10 sh -c "[ \$(ip netns exec $srv cat /proc/net/tcpfault/events | grep -c ' F') -ge 1 ]"
+	slowwait 10 tf_events_ge "$srv" 1 ' F'
+	check_err $? "$family: no FIN logged in 10 s"
 
-	tcpfaultctl -n "$srv" events --pcap "$PICS/$family.pcap" >"$ev" || ok=0
-	tcpfaultctl -n "$srv" timeline --svg "$PICS/$family.svg" >/dev/null || ok=0
+	tcpfaultctl -n "$srv" events --pcap "$PICS/$family.pcap" >"$ev"
+	check_err $? "$family: events --pcap"
+	tcpfaultctl -n "$srv" timeline --svg "$PICS/$family.svg" >/dev/null
+	check_err $? "$family: timeline --svg"
 	n=$(wc -l <"$ev")
 	echo "# $family: $n events, $(grep -c 'verdict drop' "$ev") dropped," \
 	     "$(grep -c ' len [1-9]' "$ev") with payload; tcpdump:"
 	tcpdump -S -nr "$PICS/$family.pcap" 2>/dev/null | sed 's/^/#   /'
-	[ "$(tf_field "$out" errno)" = 0 ] || ok=0
-	grep -q 'verdict drop' "$ev" && grep -q ' len [1-9]' "$ev" || ok=0
-	python3 ./tf_pictures.py pcap "$ev" "$PICS/$family.pcap" || ok=0
-	python3 ./tf_pictures.py svg "$ev" "$PICS/$family.svg" || ok=0
-	rsvg-convert "$PICS/$family.svg" -o "$PICS/$family.png" 2>/dev/null &&
-		[ -s "$PICS/$family.png" ] || ok=0
-	tf_result "$ok" "$family: pcap and SVG of $n real events match them"
+	tf_check_eq "$family: connect errno" "$(tf_field "$out" errno)" 0
+	tf_check_grep "$family: a dropped packet" 'verdict drop' "$(cat "$ev")"
+	tf_check_grep "$family: a packet with payload" ' len [1-9]' "$(cat "$ev")"
+	tf_check_cmd "$family: the pcap against the events" python3 ./tf_pictures.py pcap "$ev" "$PICS/$family.pcap"
+	tf_check_cmd "$family: the SVG against the events" python3 ./tf_pictures.py svg "$ev" "$PICS/$family.svg"
+	rsvg-convert "$PICS/$family.svg" -o "$PICS/$family.png" 2>/dev/null && [ -s "$PICS/$family.png" ]
+	check_err $? "$family: rsvg-convert to PNG"
+	log_test "$family: pcap and SVG of $n real events match them"
 }
 
 test_pictures_ipv4()

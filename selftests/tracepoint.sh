@@ -81,37 +81,36 @@ test_trace_matches_events()
 	log_test "tracepoint line equals the event (one dropped SYN)"
 }
 
-events_at_least()
-{
-	[ "$(tf_count_events "$1")" -ge "$2" ]
-}
-
 # One event of each action that changes the packet: reset, delay and
 # flags, each named in the trace line and in trace-cmd's report.
 test_trace_names_actions()
 {
-	local ok=1 out trace report v
+	local out trace report v
 
 	tf_reset "$srv"
 	echo > "$TRACEFS/trace"
 	echo 1 > "$EVENT/enable"
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport $((TF_PORT + 3)) stage data count 1 action delay 10 &&
 	tcpfaultctl -n "$srv" rule add id 2 dir out sport $((TF_PORT + 3)) stage data count 1 action flags +C &&
-	tcpfaultctl -n "$srv" rule add id 3 dir in dport $((TF_PORT + 2)) stage syn action reset || ok=0
-	tf_listen_in "$srv" 10.0.1.2 $((TF_PORT + 3)) --echo || ok=0
+	tcpfaultctl -n "$srv" rule add id 3 dir in dport $((TF_PORT + 2)) stage syn action reset
+	check_err $? "rule add (delay, flags, reset)"
+	tf_listen_in "$srv" 10.0.1.2 $((TF_PORT + 3)) --echo
+	check_err $? "the echo server on port $((TF_PORT + 3))"
 	out=$(ip netns exec "$cli" tf_connect --timeout 30 --send hi 10.0.1.2 $((TF_PORT + 3)) 2>&1)
 	echo "$out" | tf_diag
-	[ "$(tf_field "$(grep start_ns <<<"$out")" errno)" = 0 ] || ok=0
+	tf_check_eq "the delayed and flagged exchange: errno" "$(tf_field "$(grep start_ns <<<"$out")" errno)" 0
 	out=$(ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 $((TF_PORT + 2)) 2>&1)
 	echo "$out" | tf_diag
-	[ "$(tf_field "$(grep start_ns <<<"$out")" errno)" = ECONNREFUSED ] || ok=0
-	slowwait 30 events_at_least "$srv" 3 || ok=0
+	tf_check_eq "the reset SYN: errno" "$(tf_field "$(grep start_ns <<<"$out")" errno)" ECONNREFUSED
+	slowwait 30 tf_events_ge "$srv" 3
+	check_err $? "events: saw $(tf_count_events "$srv"), want 3"
 	ip netns exec "$srv" grep delay_ /proc/net/tcpfault/stats | tr '\n' ' ' | tf_diag
 	echo 0 > "$EVENT/enable"
 	trace=$(sed -n 's/.*tcpfault_event: //p' "$TRACEFS/trace")
 	echo "$trace" | tf_diag
 	if command -v trace-cmd >/dev/null; then
-		trace-cmd extract -o "$TF_TMP/trace.dat" >/dev/null 2>&1 || ok=0
+		trace-cmd extract -o "$TF_TMP/trace.dat" >/dev/null 2>&1
+		check_err $? "trace-cmd extract"
 		report=$(trace-cmd report -i "$TF_TMP/trace.dat" 2>&1 | grep tcpfault_event)
 		echo "$report" | sed 's/^ *//' | tf_diag
 	else
@@ -119,40 +118,46 @@ test_trace_names_actions()
 		report=$trace
 	fi
 	for v in delay flags reset; do
-		grep -q "verdict=$v " <<<"$trace" || ok=0
-		grep -q "verdict=$v " <<<"$report" || ok=0
+		tf_check_grep "tracefs: the $v event" "verdict=$v " "$trace"
+		tf_check_grep "trace-cmd report: the $v event" "verdict=$v " "$report"
 	done
 	# Nothing left undecoded: no bare verdict numbers.
-	grep -qE 'verdict=(0x)?[0-9]' <<<"$trace$report" && ok=0
+	tf_check_nogrep "a verdict as a bare number" -E 'verdict=(0x)?[0-9]' "$trace$report"
 	# The event shows the flags as they were; decoded from the format.
-	grep -q "flags=PA .*verdict=flags " <<<"$report" || ok=0
+	tf_check_grep "trace-cmd report: the flags event's letters" "flags=PA .*verdict=flags " "$report"
 	tf_reset "$srv"
-	tf_result $ok "reset, delay and flags events carry their names, in tracefs and in trace-cmd report"
+	log_test "reset, delay and flags events carry their names, in tracefs and in trace-cmd report"
 }
 
 # A filter on the scalar fields keeps only the packets it names.
 test_trace_filter_scalars()
 {
-	local ok=1 trace n
+	local trace n
 
 	tf_reset "$srv"
 	echo > "$TRACEFS/trace"
-	echo "dport == $TF_PORT && family == 2 && netns == $(srv_netns)" > "$EVENT/filter" || ok=0
+	echo "dport == $TF_PORT && family == 2 && netns == $(srv_netns)" > "$EVENT/filter"
+	check_err $? "the filter on dport, family and netns"
 	echo 1 > "$EVENT/enable"
-	tcpfaultctl -n "$srv" rule add dir in stage syn action log || ok=0
-	tf_listen_in "$srv" 10.0.1.2 $((TF_PORT + 1)) || ok=0
-	ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 "$TF_PORT" >/dev/null 2>&1 || ok=0
-	ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 $((TF_PORT + 1)) >/dev/null 2>&1 || ok=0
+	tcpfaultctl -n "$srv" rule add dir in stage syn action log
+	check_err $? "rule add"
+	tf_listen_in "$srv" 10.0.1.2 $((TF_PORT + 1))
+	check_err $? "the listener on port $((TF_PORT + 1))"
+	ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 "$TF_PORT" >/dev/null 2>&1
+	check_err $? "connect to port $TF_PORT"
+	ip netns exec "$cli" tf_connect --timeout 30 10.0.1.2 $((TF_PORT + 1)) >/dev/null 2>&1
+	check_err $? "connect to port $((TF_PORT + 1))"
 	echo 0 > "$EVENT/enable"
 	echo 0 > "$EVENT/filter"
 	trace=$(sed -n 's/.*tcpfault_event: //p' "$TRACEFS/trace")
 	n=$(grep -c . <<<"$trace")
 	echo "$trace" | tf_diag
 	echo "# events logged $(tf_count_events "$srv"), traced through the filter $n"
-	[ "$(tf_count_events "$srv")" = 2 ] || ok=0
-	[ "$n" = 1 ] && grep -q ":$TF_PORT " <<<"$trace" || ok=0
+	tf_check_eq "events logged (two SYNs)" "$(tf_count_events "$srv")" 2
+	tf_check_eq "events traced through the filter" "$n" 1
+	tf_check_grep "the traced event" ":$TF_PORT " "$trace"
 	tf_reset "$srv"
-	tf_result $ok "filter on dport, family and netns: only the SYN to port $TF_PORT is traced"
+	log_test "filter on dport, family and netns: only the SYN to port $TF_PORT is traced"
 }
 
 tf_require

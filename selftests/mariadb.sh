@@ -178,8 +178,12 @@ test_syn_blackhole()
 	ms=$(( (END_NS - $(tf_field "$syns" ts)) / 1000000 ))
 	echo "# SYNs dropped: $nsyn; the client gave up $ms ms after the first"
 	check_client_error "ERROR 2002 .*Can't connect to server on '127.0.0.1' (110)"
+	# The 5 s connect timeout, not the kernel's give-up (127-135 s). The
+	# client's exit pages its code in over 9p: the virtual clock may leap
+	# to the next pending timer on the way, at the latest the SYN
+	# retransmitted at 7 s (seen: 5610 ms once on 6.1).
 	tf_check_ge "ms from the first SYN to the client's exit" "$ms" 5000
-	tf_check_lt "ms from the first SYN to the client's exit" "$ms" 5500
+	tf_check_lt "ms from the first SYN to the client's exit" "$ms" 7000
 	tf_check_ge "SYNs dropped" "$nsyn" 3
 	check_works_again
 	log_test "SYN blackhole: ERROR 2002 (110) at the 5 s connect timeout, SYNs retransmitted; works after scenario clear"

@@ -105,76 +105,51 @@ check_clean()
 	tf_dmesg_mark
 }
 
-# Held at srv's input (the data, and its retransmissions); the device
-# they came in by is deleted: dropped.
-test_in_device_gone()
+# device_gone_case NS DIR DEV: in a fresh topology, a packet held at DIR in
+# the namespace NS names (srv, cli or lb) - the data, and its
+# retransmissions - whose device DEV (the one it came in or goes out by)
+# is deleted: dropped, counted, and the device freed.
+device_gone_case()
 {
+	local dir=$2 dev=$3 ns
+
 	topo
 	check_err $? "the namespaces and the echo server"
-	tcpfaultctl -n "$srv" rule add dir in dport "$TF_PORT" stage data action delay $HOLD
+	ns=${!1}
+	tcpfaultctl -n "$ns" rule add dir "$dir" dport "$TF_PORT" stage data action delay $HOLD
 	check_err $? "rule add"
-	send_bg "$TF_TMP/in"
-	slowwait 30 held_is "$srv" 1
-	check_err $? "srv holds no packet"
-	ip -n "$srv" link del tf3
-	check_err $? "ip link del tf3"
-	slowwait 30 held_is "$srv" 0
-	check_err $? "srv still holds $(tf_stat "$srv" delay_held)"
-	tf_check_ge "delay_dropped" "$(tf_stat "$srv" delay_dropped)" 1
-	check_counted "$srv"
+	send_bg "$TF_TMP/$dir"
+	slowwait 30 held_is "$ns" 1
+	check_err $? "$1 holds no packet"
+	ip -n "$ns" link del "$dev"
+	check_err $? "ip link del $dev"
+	slowwait 30 held_is "$ns" 0
+	check_err $? "$1 still holds $(tf_stat "$ns" delay_held)"
+	tf_check_ge "delay_dropped" "$(tf_stat "$ns" delay_dropped)" 1
+	check_counted "$ns"
 	kill "$SEND_PID" 2>/dev/null
 	wait "$SEND_PID" 2>/dev/null
 	tf_nap 15	# unregister_netdevice would say it waits after 10 s
 	check_clean
 	cleanup_all_ns
+}
+
+test_in_device_gone()
+{
+	device_gone_case srv in tf3
 	log_test "dir in: a held packet whose input device is deleted is dropped, and the device freed"
 }
 
-# Held at cli's output; the device it goes out by is deleted: dropped.
 test_out_device_gone()
 {
-	topo
-	check_err $? "the namespaces and the echo server"
-	tcpfaultctl -n "$cli" rule add dir out dport "$TF_PORT" stage data action delay $HOLD
-	check_err $? "rule add"
-	send_bg "$TF_TMP/outdev"
-	slowwait 30 held_is "$cli" 1
-	check_err $? "cli holds no packet"
-	ip -n "$cli" link del tf0
-	check_err $? "ip link del tf0"
-	slowwait 30 held_is "$cli" 0
-	check_err $? "cli still holds $(tf_stat "$cli" delay_held)"
-	tf_check_ge "delay_dropped" "$(tf_stat "$cli" delay_dropped)" 1
-	check_counted "$cli"
-	kill "$SEND_PID" 2>/dev/null
-	wait "$SEND_PID" 2>/dev/null
-	tf_nap 15
-	check_clean
-	cleanup_all_ns
+	device_gone_case cli out tf0
 	log_test "dir out: a held packet whose output device is deleted is dropped, and the device freed"
 }
 
-# Held at the router; its output device is deleted: dropped.
+# At the router: the device the packet goes out by.
 test_fwd_device_gone()
 {
-	topo
-	check_err $? "the namespaces and the echo server"
-	tcpfaultctl -n "$lb" rule add dir fwd dport "$TF_PORT" stage data action delay $HOLD
-	check_err $? "rule add"
-	send_bg "$TF_TMP/fwd"
-	slowwait 30 held_is "$lb" 1
-	check_err $? "lb holds no packet"
-	ip -n "$lb" link del tf2
-	check_err $? "ip link del tf2"
-	slowwait 30 held_is "$lb" 0
-	check_err $? "lb still holds $(tf_stat "$lb" delay_held)"
-	tf_check_ge "delay_dropped" "$(tf_stat "$lb" delay_dropped)" 1
-	check_counted "$lb"
-	kill "$SEND_PID" 2>/dev/null
-	wait "$SEND_PID" 2>/dev/null
-	tf_nap 15
-	check_clean
-	cleanup_all_ns
+	device_gone_case lb fwd tf2
 	log_test "dir fwd: a held packet whose output device is deleted is dropped, and the device freed"
 }
 

@@ -68,41 +68,37 @@ check_connected_at_once()
 	tf_check_lt "$1: connect time (ms, no SYN retransmitted)" "$(tf_field "$2" elapsed_ms)" 1000
 }
 
-# skip 1 on SYNs: the first SYN is the skipped one, and it connects.
-test_skip()
+# first_syn_passes LIMIT WHY: a SYN-dropping rule with LIMIT (e.g. "skip
+# 1") meets the first SYN once, lets it pass (WHY), and it connects.
+first_syn_passes()
 {
-	local a out
+	local limit=$1 why=$2 a out
 
 	for a in $ADDRS; do
 		tf_reset "$lo1"
-		tcpfaultctl -n "$lo1" rule add dport "$TF_PORT" stage syn skip 1 action drop
+		# shellcheck disable=SC2086 # LIMIT is two words
+		tcpfaultctl -n "$lo1" rule add dport "$TF_PORT" stage syn $limit action drop
 		check_err $? "$a: rule add"
 		out=$(conn "$a" --timeout 10)
 		echo "# $a: $out; hits $(rule_counter hits) acted $(rule_counter acted)"
 		check_connected_at_once "$a" "$out"
 		tf_check_eq "$a: rule hits (one SYN)" "$(rule_counter hits)" 1
-		tf_check_eq "$a: rule acted (the SYN skipped)" "$(rule_counter acted)" 0
+		tf_check_eq "$a: rule acted ($why)" "$(rule_counter acted)" 0
 	done
 	tf_reset "$lo1"
+}
+
+# skip 1 on SYNs: the first SYN is the skipped one, and it connects.
+test_skip()
+{
+	first_syn_passes "skip 1" "the SYN skipped"
 	log_test "skip 1, no dir: the first SYN is skipped once and connects (127.0.0.1, ::1)"
 }
 
 # every 2 on SYNs: the first SYN is match 1 of 2, and it connects.
 test_every()
 {
-	local a out
-
-	for a in $ADDRS; do
-		tf_reset "$lo1"
-		tcpfaultctl -n "$lo1" rule add dport "$TF_PORT" stage syn every 2 action drop
-		check_err $? "$a: rule add"
-		out=$(conn "$a" --timeout 10)
-		echo "# $a: $out; hits $(rule_counter hits) acted $(rule_counter acted)"
-		check_connected_at_once "$a" "$out"
-		tf_check_eq "$a: rule hits (one SYN)" "$(rule_counter hits)" 1
-		tf_check_eq "$a: rule acted (match 1 of every 2)" "$(rule_counter acted)" 0
-	done
-	tf_reset "$lo1"
+	first_syn_passes "every 2" "match 1 of every 2"
 	log_test "every 2, no dir: one match per SYN, the first passes (127.0.0.1, ::1)"
 }
 

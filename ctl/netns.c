@@ -180,12 +180,32 @@ int tf_proc_read(const char *name, char **bufp, size_t *lenp)
 	return 0;
 }
 
-/* The reason for a rejected write: stats' "error line L: MESSAGE". */
-static void report_kernel_error(const char *name, int err)
+/*
+ * The reason for a rejected write: the file that refused it reads first
+ * "# error line L: MESSAGE", this write's own whoever else writes.  A
+ * module without that has only stats' "error line L: MESSAGE", the
+ * namespace's last.
+ */
+static void report_kernel_error(const char *name, int fd, int err)
 {
-	char *buf, *line;
+	char own[512], *buf, *line, *nl;
+	ssize_t n = -1;
 	size_t len;
 
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0) {
+		do {
+			n = read(fd, own, sizeof(own) - 1);
+		} while (n < 0 && errno == EINTR);
+	}
+	if (n > 8) {
+		own[n] = '\0';
+		nl = strchr(own, '\n');
+		if (nl && !strncmp(own, "# error ", 8)) {
+			*nl = '\0';
+			tf_err("kernel rejected the write: %s", own + 8);
+			return;
+		}
+	}
 	if (!tf_proc_read("stats", &buf, &len)) {
 		for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 			if (!strncmp(line, "error ", 6)) {
@@ -204,7 +224,10 @@ int tf_proc_write(const char *name, const char *buf, size_t len)
 	ssize_t n;
 	int fd;
 
-	fd = proc_open(name, O_WRONLY);
+	/* Read and write: a refused write's reason is read back from it. */
+	fd = proc_open(name, O_RDWR);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		fd = proc_open(name, O_WRONLY);
 	if (fd < 0)
 		return proc_error(name, errno, true);
 	/* One write: the module applies all lines or none. */
@@ -214,14 +237,16 @@ int tf_proc_write(const char *name, const char *buf, size_t len)
 	if (n < 0) {
 		int err = errno;
 
-		close(fd);
-		if (err == EPERM || err == EACCES)
+		if (err == EPERM || err == EACCES) {
+			close(fd);
 			return proc_error(name, err, true);
-		report_kernel_error(name, err);
+		}
+		report_kernel_error(name, fd, err);
+		close(fd);
 		return TF_EXIT_FAIL;
 	}
 	if (close(fd) < 0) {
-		report_kernel_error(name, errno);
+		report_kernel_error(name, -1, errno);
 		return TF_EXIT_FAIL;
 	}
 	if ((size_t)n != len) {

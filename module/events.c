@@ -4,8 +4,9 @@
  * oldest record is overwritten and counted as lost; readers never see a
  * torn record because they copy under the ring lock.
  *
- * The ring is allocated when a namespace gets its first rule, so the many
- * namespaces that never use tcpfault cost no memory.
+ * The ring's memory is taken when a namespace gets its first rule
+ * (tf_ring_reserve, from the write path), so the many namespaces that
+ * never use tcpfault cost none; it lives until the namespace goes.
  */
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -16,7 +17,14 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-int tf_ring_alloc(struct tf_ring *ring)
+void tf_ring_init(struct tf_ring *ring)
+{
+	spin_lock_init(&ring->lock);
+	ring->ev = NULL;
+}
+
+/* The ring is needed from now on (a rule is about to be published). */
+int tf_ring_reserve(struct tf_ring *ring)
 {
 	u32 size = READ_ONCE(tf_event_ring_size);
 	struct tf_event *ev;
@@ -33,7 +41,7 @@ int tf_ring_alloc(struct tf_ring *ring)
 	return 0;
 }
 
-void tf_ring_free(struct tf_ring *ring)
+void tf_ring_exit(struct tf_ring *ring)
 {
 	kvfree(ring->ev);
 	ring->ev = NULL;

@@ -5,9 +5,11 @@
  * A namespace has our hooks only while it has rules, and only in the
  * directions they can match (tf_hooks_add/trim, at the end).  Per packet:
  * is there a rule table (there can be none, briefly, while the hooks go)?
- * Can a rule match at this hook?  Is it a TCP segment we can read?  Which
- * stages is it?  Then the candidate rules (indexed by port) are tried in
- * rule id order.
+ * Can a rule match at this hook?  Is it a TCP segment we can read?  Can a
+ * rule match its ports and stages (the table's index: most packets end
+ * here, at the cost of a header read and two hash probes)?  Only then is
+ * the packet described in full and the candidates tried in rule id order
+ * (match.c), and the first that acts applies its action.
  *
  * Loss must look like loss.  NF_DROP at LOCAL_OUT makes ip_local_out()
  * return -EPERM to TCP, which changes the behaviour under test (a refused
@@ -22,8 +24,6 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
-#include <net/inet6_hashtables.h>
-#include <net/inet_hashtables.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
@@ -32,228 +32,96 @@
 /* Last in the chain: what we see is what goes to TCP, or to the wire. */
 #define TF_HOOK_PRIORITY	(INT_MAX - 1)
 
-static int tf_l4_offset_v4(struct sk_buff *skb, struct tf_pkt *pkt)
+/*
+ * The TCP header of a segment we can read, and its offset in *@thoff; NULL
+ * for anything else (not TCP, a fragment, a truncated header).
+ */
+static const struct tcphdr *tf_tcp_header(struct sk_buff *skb, u8 pf,
+					  struct tcphdr *buf, int *thoff)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-
-	if (iph->protocol != IPPROTO_TCP || (ntohs(iph->frag_off) & IP_OFFSET))
-		return -1;
-	pkt->family = TF_FAMILY_IPV4;
-	memcpy(pkt->saddr, &iph->saddr, 4);
-	memcpy(pkt->daddr, &iph->daddr, 4);
-	return skb_network_offset(skb) + ip_hdrlen(skb);
-}
-
-static int tf_l4_offset_v6(struct sk_buff *skb, struct tf_pkt *pkt)
-{
-	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	u8 nexthdr = ip6h->nexthdr;
-	__be16 frag_off;
-	int thoff;
-
-	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
-				 &nexthdr, &frag_off);
-	if (thoff < 0 || nexthdr != IPPROTO_TCP || (frag_off & htons(~0x7)))
-		return -1;
-	pkt->family = TF_FAMILY_IPV6;
-	memcpy(pkt->saddr, &ip6h->saddr, 16);
-	memcpy(pkt->daddr, &ip6h->daddr, 16);
-	return thoff;
-}
-
-static bool tf_pkt_parse(struct sk_buff *skb, u8 pf, struct tf_pkt *pkt)
-{
-	struct tcphdr _th;
 	const struct tcphdr *th;
-	unsigned int hdrlen;
-	int thoff;
 
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (iph->protocol != IPPROTO_TCP ||
+		    (ntohs(iph->frag_off) & IP_OFFSET))
+			return NULL;
+		*thoff = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else {
+		u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+		__be16 frag_off;
+
+		*thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
+					  sizeof(struct ipv6hdr),
+					  &nexthdr, &frag_off);
+		if (*thoff < 0 || nexthdr != IPPROTO_TCP ||
+		    (frag_off & htons(~0x7)))
+			return NULL;
+	}
+	th = skb_header_pointer(skb, *thoff, sizeof(*buf), buf);
+	if (!th || th->doff * 4 < sizeof(*th) ||
+	    *thoff + th->doff * 4 > skb->len)
+		return NULL;
+	return th;
+}
+
+/* Stages from the header: a FIN may carry data; a pure ACK is what is left. */
+static u8 tf_tcp_stages(const struct tcphdr *th, u32 len)
+{
+	u8 stages = 0;
+
+	if (th->rst)
+		stages |= TF_STAGE_RST;
+	if (th->syn)
+		stages |= th->ack ? TF_STAGE_SYNACK : TF_STAGE_SYN;
+	if (th->fin)
+		stages |= TF_STAGE_FIN;
+	if (len && !th->syn)
+		stages |= TF_STAGE_DATA;
+	/* Whether it ends a handshake is asked only if a rule cares. */
+	if (!stages && th->ack)
+		stages |= TF_STAGE_ACK | TF_STAGE_ACK3;
+	return stages;
+}
+
+/* What a probe looks like from its header alone (tf_pkt_is_probe decides). */
+static bool tf_tcp_may_be_probe(const struct tcphdr *th, u32 len)
+{
+	return len <= 1 && th->ack && !th->syn && !th->fin && !th->rst;
+}
+
+/* The full description, once the table said a rule may match. */
+static void tf_pkt_fill(struct tf_pkt *pkt, struct sk_buff *skb,
+			const struct nf_hook_state *state,
+			const struct tcphdr *th, int thoff, u32 len, u8 stages)
+{
 	memset(pkt, 0, sizeof(*pkt));
-	thoff = pf == NFPROTO_IPV4 ? tf_l4_offset_v4(skb, pkt) :
-				     tf_l4_offset_v6(skb, pkt);
-	if (thoff < 0)
-		return false;
-	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-	if (!th)
-		return false;
-	hdrlen = th->doff * 4;
-	if (hdrlen < sizeof(*th) || thoff + hdrlen > skb->len)
-		return false;
+	if (state->pf == NFPROTO_IPV4) {
+		const struct iphdr *iph = ip_hdr(skb);
 
+		pkt->family = TF_FAMILY_IPV4;
+		memcpy(pkt->saddr, &iph->saddr, 4);
+		memcpy(pkt->daddr, &iph->daddr, 4);
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		pkt->family = TF_FAMILY_IPV6;
+		memcpy(pkt->saddr, &ip6h->saddr, 16);
+		memcpy(pkt->daddr, &ip6h->daddr, 16);
+	}
 	pkt->sport = ntohs(th->source);
 	pkt->dport = ntohs(th->dest);
 	pkt->seq = ntohl(th->seq);
 	pkt->ack = ntohl(th->ack_seq);
-	pkt->len = skb->len - thoff - hdrlen;
+	pkt->len = len;
 	pkt->win = ntohs(th->window);
 	pkt->flags = tcp_flag_byte(th);
-
-	/* Stages: a FIN may carry data; a pure ACK is only what is left. */
-	if (th->rst)
-		pkt->stages |= TF_STAGE_RST;
-	if (th->syn)
-		pkt->stages |= th->ack ? TF_STAGE_SYNACK : TF_STAGE_SYN;
-	if (th->fin)
-		pkt->stages |= TF_STAGE_FIN;
-	if (pkt->len && !th->syn)
-		pkt->stages |= TF_STAGE_DATA;
-	/* Whether it ends a handshake is asked only if a rule cares. */
-	if (!pkt->stages && th->ack)
-		pkt->stages |= TF_STAGE_ACK | TF_STAGE_ACK3;
+	pkt->stages = stages;
 	pkt->thoff = thoff;
-	return true;
-}
-
-/*
- * The TCP socket the kernel attached to the packet, if any: on the way out
- * the sender's; on the way in the one early demux found.  Not the SOCK_RAW
- * control sockets that send RSTs and TIME-WAIT ACKs.
- */
-static struct sock *tf_pkt_tcp_sock(const struct sk_buff *skb)
-{
-	struct sock *sk = skb_to_full_sk(skb);
-
-	if (!sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
-	    sk->sk_type != SOCK_STREAM)
-		return NULL;
-	return sk;
-}
-
-/*
- * A keepalive or zero-window probe (tcp_xmit_probe_skb()) is an ACK with
- * no data, or one byte, sent one below what the peer already acknowledged.
- * Only the socket knows that edge: the sender's snd_una on the way out, the
- * receiver's rcv_nxt on the way in (early demux has attached the socket).
- */
-static bool tf_pkt_is_probe(const struct sk_buff *skb, const struct tf_pkt *pkt)
-{
-	const struct tcp_sock *tp;
-	struct sock *sk;
-
-	if (pkt->len > 1 || !(pkt->flags & TF_FLAG_ACK) ||
-	    (pkt->flags & (TF_FLAG_SYN | TF_FLAG_FIN | TF_FLAG_RST)))
-		return false;
-	sk = tf_pkt_tcp_sock(skb);
-	if (!sk)
-		return false;
-	tp = tcp_sk(sk);
-	if (pkt->dir == TF_DIR_OUT)
-		return pkt->seq == READ_ONCE(tp->snd_una) - 1;
-	if (pkt->dir == TF_DIR_IN)
-		return pkt->seq == READ_ONCE(tp->rcv_nxt) - 1;
-	return false;
-}
-
-/*
- * The socket TCP will hand an incoming segment to, if it is not a listener
- * (a reference is held: sock_gen_put()), else the listener (RCU only) in
- * *@lsk.  The same lookups tcp_v4_rcv()/tcp_v6_rcv() make.
- */
-static struct sock *tf_pkt_lookup_in(const struct tf_pkt *pkt,
-				     struct sock **lsk)
-{
-	struct inet_hashinfo *h = pkt->net->ipv4.tcp_death_row.hashinfo;
-	__be16 sport = htons(pkt->sport);
-	struct sock *sk;
-
-	*lsk = NULL;
-	if (pkt->family == TF_FAMILY_IPV4) {
-		__be32 saddr, daddr;
-
-		memcpy(&saddr, pkt->saddr, sizeof(saddr));
-		memcpy(&daddr, pkt->daddr, sizeof(daddr));
-		sk = __inet_lookup_established(pkt->net, h, saddr, sport, daddr,
-					       pkt->dport, pkt->ifindex, 0);
-		if (!sk)
-			*lsk = __inet_lookup_listener(pkt->net, h, NULL, 0,
-						      saddr, sport, daddr,
-						      pkt->dport,
-						      pkt->ifindex, 0);
-		return sk;
-	}
-#if IS_ENABLED(CONFIG_IPV6)
-	{
-		struct in6_addr saddr, daddr;
-
-		memcpy(&saddr, pkt->saddr, sizeof(saddr));
-		memcpy(&daddr, pkt->daddr, sizeof(daddr));
-		sk = __inet6_lookup_established(pkt->net, h, &saddr, sport,
-						&daddr, pkt->dport,
-						pkt->ifindex, 0);
-		if (!sk)
-			*lsk = inet6_lookup_listener(pkt->net, h, NULL, 0,
-						     &saddr, sport, &daddr,
-						     pkt->dport,
-						     pkt->ifindex, 0);
-		return sk;
-	}
-#else
-	return NULL;
-#endif
-}
-
-/*
- * On the server's input, an ACK ends a handshake if TCP will take it so:
- * a request socket waits for it (cookie no), or only the listener exists
- * and will check it as a SYN cookie (cookie yes) - cookies are on and were
- * sent lately, the test of cookie_v4_check().  Without either, TCP answers
- * it with a RST, or it belongs to an established socket.
- */
-static bool tf_ack3_in(struct tf_pkt *pkt)
-{
-	struct sock *sk, *lsk;
-	bool ack3;
-
-	sk = tf_pkt_lookup_in(pkt, &lsk);
-	if (sk) {
-		ack3 = sk->sk_state == TCP_NEW_SYN_RECV;
-		sock_gen_put(sk);
-		pkt->cookie = ack3 ? TF_COOKIE_NO : TF_COOKIE_ANY;
-		return ack3;
-	}
-	if (!lsk || !READ_ONCE(pkt->net->ipv4.sysctl_tcp_syncookies) ||
-	    tcp_synq_no_recent_overflow(lsk))
-		return false;
-	pkt->cookie = TF_COOKIE_YES;
-	return true;
-}
-
-/*
- * On the client's output, the ACK of a socket that has received nothing
- * but the peer's SYN: the one answering the SYN-ACK, and those answering
- * its retransmissions.
- */
-static bool tf_ack3_out(const struct tf_pkt *pkt)
-{
-	const struct tcp_sock *tp;
-	struct sock *sk;
-
-	sk = tf_pkt_tcp_sock(pkt->skb);
-	if (!sk)
-		return false;
-	tp = tcp_sk(sk);
-	return pkt->ack == READ_ONCE(tp->rcv_nxt) &&
-	       !READ_ONCE(tp->bytes_received) &&
-	       !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
-}
-
-/*
- * Decides whether a pure ACK is stage ack3 or ack (and its cookie).  Costs
- * a socket lookup, so it is done only for a rule that asks.  A forwarded
- * ACK has no socket to ask: it is an ack.
- */
-void tf_pkt_classify_ack(struct tf_pkt *pkt)
-{
-	bool ack3 = false;
-
-	if (pkt->ack_known)
-		return;
-	pkt->ack_known = true;
-	if (pkt->dir == TF_DIR_IN)
-		ack3 = tf_ack3_in(pkt);
-	else if (pkt->dir == TF_DIR_OUT)
-		ack3 = tf_ack3_out(pkt);
-	pkt->stages = ack3 ? TF_STAGE_ACK3 : TF_STAGE_ACK;
+	pkt->skb = skb;
+	pkt->net = state->net;
+	pkt->ifindex = state->in ? state->in->ifindex : 0;
 }
 
 /* Rewrites the advertised window; the checksum stays valid. */
@@ -401,16 +269,16 @@ static bool tf_act(struct tf_decision *d, const struct tf_rule *r)
 	return true;
 }
 
-static bool tf_try_rule(struct tf_rule *r, void *arg)
+/* Whether a later rule may still act on the packet. */
+static bool tf_try_rule(struct tf_decision *d, struct tf_rule *r)
 {
-	struct tf_decision *d = arg;
 	struct tf_net *tn = d->tn;
 	u32 flow_id;
 
 	/* Without "dir", a rule acts where a packet first meets it. */
 	if (d->pkt->looped && !r->spec.dir)
 		return true;
-	if (!tf_rule_matches_flow(r, d->pkt) ||
+	if (!tf_spec_matches_flow(&r->spec, d->pkt) ||
 	    !tf_timing_holds(tn, r, d->pkt) || !tf_rule_matches(r, d->pkt) ||
 	    !tf_action_applies(&r->spec, d->pkt))
 		return true;
@@ -437,9 +305,16 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 	struct tf_net *tn = tf_net(state->net);
 	unsigned int dir = (unsigned long)priv;
 	const struct tf_table *t;
+	const struct tcphdr *th;
 	struct tf_decision d;
+	struct tcphdr _th;
+	struct tf_walk w;
 	struct tf_pkt pkt;
+	struct tf_rule *r;
+	u8 stages, cand;
 	bool looped;
+	int thoff;
+	u32 len;
 
 	/* nf_hook_slow() holds rcu_read_lock() around the hooks. */
 	t = rcu_dereference(tn->table);
@@ -457,24 +332,38 @@ static unsigned int tf_hook(void *priv, struct sk_buff *skb,
 		 (state->in->flags & IFF_LOOPBACK);
 	if (looped && !t->lo_in)
 		return NF_ACCEPT;
-	if (!tf_pkt_parse(skb, state->pf, &pkt))
+	th = tf_tcp_header(skb, state->pf, &_th, &thoff);
+	if (!th)
 		return NF_ACCEPT;
+	this_cpu_inc(tn->stats->seen);
+
+	/*
+	 * From the ports and the header's stages alone: can any rule match?
+	 * Most packets stop here, before their full description is built.
+	 */
+	len = skb->len - thoff - th->doff * 4;
+	stages = tf_tcp_stages(th, len);
+	cand = stages;
+	if (tf_tcp_may_be_probe(th, len))
+		cand |= TF_STAGE_PROBE;
+	if (!tf_walk_start(&w, t, ntohs(th->source), ntohs(th->dest), cand,
+			   dir))
+		return NF_ACCEPT;
+
+	tf_pkt_fill(&pkt, skb, state, th, thoff, len, stages);
 	pkt.looped = looped;
 	pkt.dir = dir;
-	pkt.skb = skb;
-	pkt.net = state->net;
-	pkt.ifindex = state->in ? state->in->ifindex : 0;
 	/* A probe is a stage of its own, not an ack nor data. */
-	if (tf_pkt_is_probe(skb, &pkt))
+	if ((cand & TF_STAGE_PROBE) && tf_pkt_is_probe(skb, &pkt))
 		pkt.stages = TF_STAGE_PROBE;
-	this_cpu_inc(tn->stats->seen);
 
 	d.tn = tn;
 	d.skb = skb;
 	d.pkt = &pkt;
 	d.drop = false;
 	d.delay = 0;
-	tf_table_walk(t, &pkt, tf_try_rule, &d);
+	while ((r = tf_walk_next(&w)) && tf_try_rule(&d, r))
+		;
 	if (d.delay)
 		return tf_delay_hold(&tn->delay, skb, state, d.delay);
 	if (!d.drop)

@@ -43,7 +43,7 @@
 #define TF_KILL_BATCH	32
 
 struct tf_kill {
-	struct tf_rule	match;		/* only its spec: the flow part */
+	struct tf_rule_spec match;	/* the flow part: addresses, ports */
 	u8		how;		/* TF_KILL_* */
 };
 
@@ -75,7 +75,7 @@ int tf_kills_add(struct tf_kills **kp, const struct tf_cmd *cmd)
 		*kp = k = n;
 	}
 	kill = &k->kill[k->nr++];
-	kill->match.spec = cmd->rule;
+	kill->match = cmd->rule;
 	kill->how = cmd->how;
 	return 0;
 }
@@ -123,7 +123,7 @@ static bool tf_kill_wanted(const struct net *net, const struct tf_kill *kill,
 	     READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK))
 		return false;
 	tf_kill_flow(sk, &pkt);
-	return tf_rule_matches_flow(&kill->match, &pkt);
+	return tf_spec_matches_flow(&kill->match, &pkt);
 }
 
 /* What tcp_close() looks at before choosing a RST over a FIN. */
@@ -252,7 +252,7 @@ int tf_kills_run(struct net *net, const struct tf_kills *k, u32 *killed)
 		*killed += n;
 
 		cmd->op = TF_OP_KILL;
-		cmd->rule = k->kill[i].match.spec;
+		cmd->rule = k->kill[i].match;
 		cmd->how = k->kill[i].how;
 		if (tf_format_kill(cmd, line, sizeof(line)) < 0)
 			strscpy(line, "kill", sizeof(line));

@@ -97,7 +97,7 @@ static int __net_init tf_net_init(struct net *net)
 	write_pnet(&tn->net, net);
 	RCU_INIT_POINTER(tn->table, NULL);
 	mutex_init(&tn->write_lock);
-	spin_lock_init(&tn->ring.lock);
+	tf_ring_init(&tn->ring);
 	tf_delay_init(&tn->delay);
 
 	tn->stats = alloc_percpu(struct tf_stats);
@@ -142,7 +142,7 @@ static void __net_exit tf_net_exit(struct net *net)
 	tf_delay_exit(&tn->delay);
 	tf_rules_free(tn);
 	tf_flows_exit(&tn->flows);
-	tf_ring_free(&tn->ring);
+	tf_ring_exit(&tn->ring);
 	free_percpu(tn->stats);
 }
 

@@ -4,7 +4,8 @@
  *
  *   rules   0600  write commands; read the table back as "add" commands
  *   events  0400  the event log; writing "clear" empties it
- *   stats   0444  counters, and the reason for the last rejected write
+ *   stats   0444  counters, and the reason the namespace's last write
+ *                 was refused (each writer reads its own from rules)
  *
  * Writes need CAP_NET_ADMIN in the user namespace owning the network
  * namespace, judged by the credentials the file was opened with.  The
@@ -19,11 +20,15 @@
 
 #include "tf.h"
 
-/* What an open file holds: its namespace, and for events a copy. */
+/*
+ * What an open file holds: its namespace; for events a copy; for rules the
+ * reason its last write was refused, its own whoever else writes.
+ */
 struct tf_proc_iter {
 	struct net	*net;
 	struct tf_event	ev;
 	u64		missed;	/* events: skipped before ev */
+	char		error[TF_WRITE_ERR_MAX];
 };
 
 static struct tf_net *tf_seq_net(struct seq_file *m)
@@ -61,29 +66,36 @@ static bool tf_may_write(struct file *file, struct net *net)
 	return file_ns_capable(file, net->user_ns, CAP_NET_ADMIN);
 }
 
-/* rules: the table is read under the writers' mutex, so it cannot change. */
-static void *tf_rules_start(struct seq_file *m, loff_t *pos)
+/*
+ * rules: the table is read under the writers' mutex, so it cannot change.
+ * After a refused write, the same file reads first "# error line L: WHY"
+ * (a comment to the parser: the listing can still be replayed), until its
+ * next write succeeds.  Position 0 is that line, rules follow from 1.
+ */
+static void *tf_rules_at(struct seq_file *m, loff_t pos)
 {
-	struct tf_net *tn = tf_seq_net(m);
+	struct tf_proc_iter *it = m->private;
 	struct tf_table *t;
 
-	mutex_lock(&tn->write_lock);
-	t = rcu_dereference_protected(tn->table,
-				      lockdep_is_held(&tn->write_lock));
-	if (!t || *pos >= t->nr)
-		return NULL;
-	return t->rules[*pos];
+	if (!pos)
+		return it->error[0] ? SEQ_START_TOKEN : tf_rules_at(m, 1);
+	t = rcu_dereference_protected(tf_seq_net(m)->table,
+				      lockdep_is_held(&tf_seq_net(m)->write_lock));
+	return t && pos <= t->nr ? t->rules[pos - 1] : NULL;
+}
+
+static void *tf_rules_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&tf_seq_net(m)->write_lock);
+	if (!*pos && !((struct tf_proc_iter *)m->private)->error[0])
+		*pos = 1;
+	return tf_rules_at(m, *pos);
 }
 
 static void *tf_rules_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	struct tf_net *tn = tf_seq_net(m);
-	struct tf_table *t;
-
-	t = rcu_dereference_protected(tn->table,
-				      lockdep_is_held(&tn->write_lock));
 	++*pos;
-	return *pos < t->nr ? t->rules[*pos] : NULL;
+	return tf_rules_at(m, *pos);
 }
 
 static void tf_rules_stop(struct seq_file *m, void *v)
@@ -93,9 +105,14 @@ static void tf_rules_stop(struct seq_file *m, void *v)
 
 static int tf_rules_show(struct seq_file *m, void *v)
 {
+	struct tf_proc_iter *it = m->private;
 	struct tf_rule *r = v;
 	char line[TF_LINE_MAX];
 
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(m, "# error %s\n", it->error);
+		return 0;
+	}
 	if (tf_format_rule(&r->spec, line, sizeof(line)) < 0)
 		return -ENOSPC;
 	seq_printf(m, "%s # hits %lld acted %lld\n", line,
@@ -124,7 +141,7 @@ static ssize_t tf_rules_proc_write(struct file *file, const char __user *ubuf,
 
 	if (!tf_may_write(file, it->net))
 		return -EPERM;
-	err = tf_rules_write(tf_net(it->net), ubuf, len);
+	err = tf_rules_write(tf_net(it->net), ubuf, len, it->error);
 	return err ? err : len;
 }
 

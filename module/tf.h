@@ -4,17 +4,29 @@
  *
  *   main.c      module init/exit, parameters, per-namespace setup, the
  *               netdevice notifier (held packets of a device that goes)
- *   hooks.c     netfilter hooks: parse, classify, decide, act, consume
- *   rules.c     rule table (RCU, indexed by port) and the write path
+ *   proc.c      /proc/net/tcpfault/{rules,events,stats}
+ *   write.c     the write transaction: parse, edit a copy, commit
+ *   table.c     rules and the rule table: build, index, walk (RCU)
+ *   match.c     does a packet (or a socket's tuple) match a rule's spec;
+ *               the stages only a socket can tell (ack3, probe)
+ *   hooks.c     netfilter hooks: parse the packet, walk, act
  *   flows.c     per-flow state: flow ids, per-rule limit counters, the
  *               times "after" and "idle" ask
+ *   events.c    event ring; the tracepoint (trace.h) fires from it
  *   delay.c     the delay action: held packets and their references
  *   reset.c     the RSTs of "reset" and "reset-both"
- *   events.c    event ring; the tracepoint (trace.h) fires from it
- *   proc.c      /proc/net/tcpfault/{rules,events,stats}
  *   kill.c      the "kill" command: sever existing connections
  *   tf_parse.c  the rule language, shared with tcpfaultctl (tf_parse.h)
  *   tf_names.h  one table per enum: directions, stages, actions, flags
+ *
+ * A rule's path:   proc.c -> write.c -> tf_parse.c, table.c (build),
+ *                  hooks.c (hooks for the new table), events.c (ring),
+ *                  delay.c (release), kill.c (a "kill" write) -> match.c
+ * A packet's path: hooks.c -> table.c (walk: the candidates, from the
+ *                  ports) -> match.c -> flows.c (limits, times) -> the
+ *                  action: reset.c, delay.c, events.c (record)
+ * Calls point one way, down these lists; no file calls back into one
+ * that calls it.
  */
 #ifndef _TF_H
 #define _TF_H
@@ -69,8 +81,18 @@ struct tf_table {
 	u32			hash_mask;
 	struct tf_slot		*slots;
 	struct tf_rule		**idx;
+	u8			wild_stages; /* union over the wild rules */
+	u8			wild_dirs;
 	u8			dirs;	/* hooks some rule can match at */
 	bool			lo_in;	/* a "dir in" rule: loopback input */
+};
+
+/* A walk over the candidates for one packet (tf_walk_start/next). */
+struct tf_walk {
+	struct tf_rule * const	*run[3];	/* wild, dport, sport */
+	u32			len[3];
+	u32			pos[3];
+	const struct tf_rule	*prev;
 };
 
 /* What the packet path extracted from one TCP segment. */
@@ -144,6 +166,9 @@ struct tf_delayq {
 	bool			dying;
 };
 
+/* "line L: " and the parser's message. */
+#define TF_WRITE_ERR_MAX	(TF_ERR_MAX + 16)
+
 struct tf_net {
 	possible_net_t			net;		/* the one we belong to */
 	struct tf_table __rcu		*table;
@@ -156,7 +181,7 @@ struct tf_net {
 	struct tf_delayq		delay;
 	struct tf_stats __percpu	*stats;
 	struct proc_dir_entry		*proc_dir;
-	char				error[TF_ERR_MAX + 16];
+	char				error[TF_WRITE_ERR_MAX]; /* last write's */
 };
 
 /* main.c */
@@ -185,19 +210,33 @@ void tf_delay_exit(struct tf_delayq *q);
 bool tf_xmit_busy(void);
 int tf_send_rst(struct net *net, const struct tf_pkt *pkt, bool to_sender);
 
-/* hooks.c */
+/* write.c */
+int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len,
+		   char *error);
+void tf_rules_free(struct tf_net *tn);
+
+/* table.c */
+u64 tf_rule_serial_now(void);
+struct tf_rule *tf_rule_new(const struct tf_rule_spec *spec);
+void tf_rule_free(struct tf_rule *r);
+void tf_rule_free_deferred(struct tf_rule *r);
+struct tf_table *tf_table_build(struct tf_rule **rules, u32 nr);
+void tf_table_destroy(struct tf_table *t);
+bool tf_walk_start(struct tf_walk *w, const struct tf_table *t, u16 sport,
+		   u16 dport, u8 stages, u8 dir);
+struct tf_rule *tf_walk_next(struct tf_walk *w);
+
+/* match.c */
+bool tf_spec_matches_ports(const struct tf_rule_spec *s, u16 sport, u16 dport);
+bool tf_spec_matches_flow(const struct tf_rule_spec *s,
+			  const struct tf_pkt *pkt);
+bool tf_rule_matches(const struct tf_rule *r, struct tf_pkt *pkt);
+bool tf_pkt_is_probe(const struct sk_buff *skb, const struct tf_pkt *pkt);
 void tf_pkt_classify_ack(struct tf_pkt *pkt);
+
+/* hooks.c */
 int tf_hooks_add(struct tf_net *tn, u8 want);
 void tf_hooks_trim(struct tf_net *tn, u8 want);
-
-/* rules.c */
-int tf_rules_write(struct tf_net *tn, const char __user *ubuf, size_t len);
-void tf_rules_free(struct tf_net *tn);
-bool tf_rule_matches_flow(const struct tf_rule *r, const struct tf_pkt *pkt);
-bool tf_rule_matches(const struct tf_rule *r, struct tf_pkt *pkt);
-typedef bool (*tf_rule_fn)(struct tf_rule *r, void *arg);
-void tf_table_walk(const struct tf_table *t, const struct tf_pkt *pkt,
-		   tf_rule_fn fn, void *arg);
 
 /* flows.c */
 int tf_flows_init(struct tf_flows *fl);
@@ -207,8 +246,9 @@ bool tf_flow_account(struct tf_flows *fl, const struct tf_pkt *pkt,
 void tf_flow_timing(struct tf_flows *fl, struct tf_pkt *pkt);
 
 /* events.c */
-int tf_ring_alloc(struct tf_ring *ring);
-void tf_ring_free(struct tf_ring *ring);
+void tf_ring_init(struct tf_ring *ring);
+int tf_ring_reserve(struct tf_ring *ring);
+void tf_ring_exit(struct tf_ring *ring);
 void tf_ring_clear(struct tf_ring *ring);
 void tf_event_record(struct tf_ring *ring, const struct tf_pkt *pkt,
 		     u32 rule_id, u32 flow_id, u8 verdict);

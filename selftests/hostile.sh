@@ -4,7 +4,8 @@
 # Hostile input to /proc/net/tcpfault/rules: malformed commands of every
 # kind, writes over the limits, NUL bytes, commands split across write()
 # calls, concurrent writers, thousands of random lines. Each refused write
-# gives its reason (stats' "error line N: ..."), leaves the table as it was,
+# gives its reason (read back from the file that was written, "# error line
+# N: ...", and stats' "error line N: ..."), leaves the table as it was,
 # and tcpfaultctl (which checks with the same parser before writing) names
 # the same word; the kernel log stays clean.
 #
@@ -25,6 +26,7 @@ ALL_TESTS="
 	test_limits
 	test_split_writes
 	test_concurrent_writers
+	test_own_error
 	test_random_lines
 	test_replay
 	test_kernel_log
@@ -318,6 +320,36 @@ test_concurrent_writers()
 	tf_check_eq "stats: rules" "$n" $((WRITERS * ROUNDS / 10))
 	printf 'flush\n' >"$NSD/rules"
 	log_test "$WRITERS concurrent writers, $((WRITERS * ROUNDS * 5)) writes: each status as due, the table exactly the kept rules"
+}
+
+# Two writers, each refused for its own reason: each reads its own back
+# from the file it wrote ("# error line 1: ..." first), not the other's;
+# stats has the namespace's last. And tcpfaultctl, refused by the kernel
+# for a reason its own parser cannot see, names the kernel's.
+test_own_error()
+{
+	local l3 l4 cli
+
+	printf 'flush\nadd id 5 dport 5 action log\n' >"$NSD/rules"
+	exec 3<>"$NSD/rules" 4<>"$NSD/rules"
+	printf 'add id 5 dport 6 action drop\n' >&3 2>/dev/null
+	check_fail $? "a second rule id 5 was accepted"
+	printf 'del 77\n' >&4 2>/dev/null
+	check_fail $? "del of a missing rule was accepted"
+	read -r l3 <&3
+	read -r l4 <&4
+	exec 3<&- 4<&-
+	tf_check_eq "the first writer's own reason" "$l3" "# error line 1: a rule with this id exists"
+	tf_check_eq "the second writer's own reason" "$l4" "# error line 1: no rule with this id"
+	tf_check_eq "stats: the namespace's last" "$(stats_error)" "line 1: no rule with this id"
+	cli=$(tcpfaultctl -n "$hst" rule add id 5 dport 7 action drop 2>&1)
+	check_fail $? "tcpfaultctl rule add id 5 was accepted"
+	tf_check_eq "tcpfaultctl's message" "$cli" \
+		"tcpfaultctl: kernel rejected the write: line 1: a rule with this id exists"
+	tf_check_grep "a plain read after: the table, and nothing else" \
+		'^add id 5 dport 5 action log # hits 0 acted 0$' "$(rules_now)"
+	printf 'flush\n' >"$NSD/rules"
+	log_test "refused writes: each writer reads its own reason from its file; tcpfaultctl reports the kernel's"
 }
 
 # Random lines from the language's words and near misses, one write each

@@ -7,7 +7,7 @@
  * and JSON from one call), netns.c (-n, the /proc and /sys files), the
  * schedule model (model.c, model_synack.c, model_data.c, model_keepalive.c,
  * see model.h) and the rule parser shared with the module
- * (../module/tf_parse.c, with tf_user.h).
+ * (../module/tf_parse.c, with tf_parse_compat.h).
  */
 #include <errno.h>
 #include <stdarg.h>

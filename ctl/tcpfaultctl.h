@@ -8,30 +8,9 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "procfs.h"
 #include "tf_parse.h"
-
-/* Exit statuses: 0 ok, 1 failure (error, or a check out of its window), 2 usage. */
-#define TF_EXIT_OK	0
-#define TF_EXIT_FAIL	1
-#define TF_EXIT_USAGE	2
-
-void tf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* One-line usage errors naming the word; they return TF_EXIT_USAGE. */
-int tf_unknown(const char *word);
-int tf_invarg(const char *value, const char *key);
-int tf_missing(const char *key);
-int tf_duparg(const char *key);
-bool tf_parse_u64(const char *s, uint64_t max, uint64_t *out);
-
-/* /proc/net/tcpfault access (after -n NETNS). */
-int tf_proc_read(const char *name, char **buf, size_t *len);	/* 0 or exit status */
-int tf_proc_fd(const char *name);	/* open for reading, or -1 (said why) */
-int tf_proc_write(const char *name, const char *buf, size_t len);
-int tf_netns_enter(const char *name);
-/* /proc/sys/net/ipv4/NAME of this namespace (TCPFAULT_SYSCTL_DIR); 0 or -errno. */
-int tf_sysctl_read(const char *name, int *out);
-/* The loaded module's MODULE_VERSION (TCPFAULT_MODULE_DIR); 0 or -errno (-ENOENT: not loaded). */
-int tf_module_version(char *buf, size_t size);
+#include "utils.h"
 
 /* rule.c, also for the presets (scenario.c). */
 int tf_rule_check_line(const char *line, unsigned int lineno);	/* 0 or exit status */

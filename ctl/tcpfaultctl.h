@@ -26,8 +26,11 @@ int tf_rule_parse_listed(const char *line, struct tf_rule_listed *r);	/* 0 or -E
 void tf_rule_print(const struct tf_rule_listed *r);	/* text: the "add" line; JSON: an object */
 int tf_kill_count(uint64_t *killed);	/* the last kill's count, from stats */
 
-/* Events, parsed. */
-struct tf_event {
+/*
+ * A line of /proc/net/tcpfault/events, parsed (the module prints it from
+ * its ring record, module/tf.h struct tf_event).
+ */
+struct tf_event_line {
 	uint64_t ts;
 	uint64_t rule;
 	char dir[8];
@@ -41,14 +44,14 @@ struct tf_event {
 	char verdict[16];
 };
 /* Parses one events line; returns 0 or -EINVAL. */
-int tf_event_parse(const char *line, struct tf_event *ev);
+int tf_event_parse(const char *line, struct tf_event_line *ev);
 /* Splits buf (NUL-terminated) into events; returns count or -errno. */
-int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n);
+int tf_events_parse_all(char *buf, struct tf_event_line **evs, size_t *n);
 
 /* pcap.c: events --pcap FILE (and FILE.verdicts) */
 struct tf_pcap;
 struct tf_pcap *tf_pcap_open(const char *file);	/* NULL: said why */
-int tf_pcap_write(struct tf_pcap *p, const struct tf_event *ev);	/* 0 or -errno */
+int tf_pcap_write(struct tf_pcap *p, const struct tf_event_line *ev);	/* 0 or -errno */
 int tf_pcap_flush(struct tf_pcap *p);
 int tf_pcap_close(struct tf_pcap *p);
 
@@ -57,7 +60,7 @@ enum tf_svg_scale { TF_SVG_AUTO, TF_SVG_LINEAR, TF_SVG_LOG };
 struct tf_svg;
 struct tf_svg *tf_svg_new(enum tf_svg_scale scale, const char *model);	/* NULL: no memory */
 void tf_svg_flow(struct tf_svg *s);	/* a new panel: the events that follow */
-void tf_svg_event(struct tf_svg *s, const struct tf_event *ev);
+void tf_svg_event(struct tf_svg *s, const struct tf_event_line *ev);
 /* The model's window [from + lo, from + hi] for the packet (or failure) at at. */
 void tf_svg_window(struct tf_svg *s, uint64_t from, int64_t lo, int64_t hi,
 		   uint64_t at, bool ok);

@@ -76,7 +76,8 @@ struct tf_model_args {
 };
 /* Tries to eat argv[0] (and argv[1]); returns words used, 0 if not a model word, <0 = exit status. */
 int tf_model_arg(int argc, char **argv, struct tf_model_args *a);
-int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p);
+/* Builds and computes KIND's model: 0 and *m (free() it), or exit status (said why). */
+int tf_model_new(const struct tf_model_args *a, enum tf_model_kind kind, struct tf_model **m);
 
 int do_rule(int argc, char **argv);
 int do_events(int argc, char **argv);

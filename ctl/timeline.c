@@ -346,21 +346,9 @@ int do_timeline(int argc, char **argv)
 		return TF_EXIT_USAGE;
 	}
 	if (want_model) {
-		struct tf_model_params p;
-
-		ret = tf_model_build(&margs, &p);
+		ret = tf_model_new(&margs, kind, &m);
 		if (ret)
 			return ret;
-		m = malloc(sizeof(*m));
-		if (!m) {
-			tf_err("out of memory");
-			return TF_EXIT_FAIL;
-		}
-		if (tf_model_compute(kind, &p, m)) {
-			tf_err("cannot compute model \"%s\"", tf_model_kind_name(kind));
-			ret = TF_EXIT_FAIL;
-			goto out;
-		}
 		t.m = m;
 	}
 	t.tx_flags = kind == TF_MODEL_SYNACK ? "SA" : "S";

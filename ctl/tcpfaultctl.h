@@ -1,5 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* tcpfaultctl: shared declarations of the per-object files. */
+/*
+ * tcpfaultctl: shared declarations of the per-object files, and the map of
+ * ctl/, each file and the one thing it owns.
+ *
+ *   main.c          the options (-n -j -p -V -h); hands OBJECT's words on
+ *  the objects, do_OBJECT() each:
+ *   rule.c          rule add|del|flush|list|restore: lines checked, written
+ *   events.c        events; its lines parsed (struct tf_event_line)
+ *   stats.c         stats
+ *   timeline.c      timeline: each flow's events against a model's windows
+ *   model_cmd.c     model KIND; the model words (--kernel, NAME=VALUE)
+ *   scenario.c      scenario: the incident presets
+ *   kill.c          kill: existing connections severed
+ *  what they write:
+ *   print.c         text and JSON from one call (print.h)
+ *   pcap.c          events --pcap (pcap_static.c: the static link's stubs)
+ *   svg.c           timeline --svg
+ *  the schedule model, plain C (model.h draws its own map):
+ *   model.c         the dispatcher: release, settings, kind -> timer file
+ *   model_syn.c, model_synack.c, model_data.c, model_keepalive.c
+ *                   one timer's model each (model_kinds.h)
+ *   model_core.c    the wheel, jiffies, the window rule, tcp_model_timeout
+ *   model_hz.c      CONFIG_HZ of a kernel (model_hz.h)
+ *  the library:
+ *   procfs.c        /proc/net/tcpfault, sysctls, module version, -n (procfs.h)
+ *   utils.c         exit statuses, error messages, numbers (utils.h)
+ *   ../module/tf_parse.c   the rule language, the module's own parser
+ *                   (tf_parse_compat.h: the kernel names it uses)
+ *
+ * Calls go down, never back up, and no two files call each other:
+ * main -> the objects -> what they write, the model, the library.  Among
+ * the objects scenario -> kill -> rule and timeline -> events, model_cmd;
+ * in the model model.c -> the timer files -> model_core.c; everything may
+ * call utils.c, which calls nothing of tcpfaultctl.
+ */
 #ifndef TCPFAULTCTL_H
 #define TCPFAULTCTL_H
 

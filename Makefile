@@ -141,13 +141,19 @@ $(CHECKPATCH):
 
 # module/tf_names.h holds the EM()/EMe() lists of the kernel's trace
 # headers, which checkpatch takes for complex macros: checked without
-# those four types, everything else in full.
+# those four types, everything else in full.  module/tf_parse_compat.h,
+# the parser's user-space shim (never built into the module), defines u8
+# and __printf from libc's uint8_t and __attribute__((format)): checked
+# without the two types that ask for the kernel's own.
 style: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --terse --show-types -f \
-		$(filter-out module/tf_names.h,$(wildcard module/*.c module/*.h))
+		$(filter-out module/tf_names.h module/tf_parse_compat.h,$(wildcard module/*.c module/*.h))
 	$(CHECKPATCH) --strict --no-tree --terse --show-types \
 		--ignore COMPLEX_MACRO,MACRO_ARG_REUSE,MACRO_ARG_UNUSED,TRAILING_SEMICOLON \
 		-f module/tf_names.h
+	$(CHECKPATCH) --strict --no-tree --terse --show-types \
+		--ignore PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO \
+		-f module/tf_parse_compat.h
 
 # C=2: sparse on every file, not only the recompiled ones.
 sparse:

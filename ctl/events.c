@@ -27,7 +27,7 @@ static bool copy_word(char *dst, size_t size, const char *src)
 	return true;
 }
 
-int tf_event_parse(const char *line, struct tf_event *ev)
+int tf_event_parse(const char *line, struct tf_event_line *ev)
 {
 	char copy[512], *w, *save = NULL;
 	unsigned int seen = 0;
@@ -74,11 +74,11 @@ int tf_event_parse(const char *line, struct tf_event *ev)
 	return seen == 7 ? 0 : -EINVAL;
 }
 
-int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n)
+int tf_events_parse_all(char *buf, struct tf_event_line **evs, size_t *n)
 {
 	size_t cap = 64, cnt = 0;
 	char *line, *save = NULL;
-	struct tf_event *v = malloc(cap * sizeof(*v));
+	struct tf_event_line *v = malloc(cap * sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
@@ -86,7 +86,7 @@ int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n)
 		if (!line[strspn(line, " \t")] || line[strspn(line, " \t")] == '#')
 			continue;
 		if (cnt == cap) {
-			struct tf_event *nv = realloc(v, 2 * cap * sizeof(*v));
+			struct tf_event_line *nv = realloc(v, 2 * cap * sizeof(*v));
 
 			if (!nv) {
 				free(v);
@@ -108,7 +108,7 @@ int tf_events_parse_all(char *buf, struct tf_event **evs, size_t *n)
 }
 
 /* One event: the file's line in text, an object in JSON, from the same calls. */
-static void event_print(const struct tf_event *ev)
+static void event_print(const struct tf_event_line *ev)
 {
 	tf_print_open_object(NULL);
 	tf_print_u64("ts", "ts %llu", ev->ts);
@@ -148,7 +148,7 @@ static int events_print(char *buf, bool follow, struct tf_pcap *pcap)
 	int ret = 0;
 
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct tf_event ev;
+		struct tf_event_line ev;
 
 		if (sscanf(line, "lost %llu", &lost) == 1) {
 			fflush(stdout);

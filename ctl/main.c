@@ -2,17 +2,11 @@
 /*
  * tcpfaultctl: control utility of the tcpfault module, iproute2 style:
  *   tcpfaultctl [-n NETNS] [-j [-p]] OBJECT COMMAND ... | -V | -h
- * main.c only dispatches.  One file per object: rule.c, events.c, stats.c,
- * timeline.c, model_cmd.c, scenario.c, kill.c.  Beside them: print.c (text
- * and JSON from one call), netns.c (-n, the /proc and /sys files), the
- * schedule model (model.c, model_synack.c, model_data.c, model_keepalive.c,
- * see model.h) and the rule parser shared with the module
- * (../module/tf_parse.c, with tf_user.h).
+ * main.c only reads the options and hands the OBJECT's words to its file;
+ * tcpfaultctl.h maps the files and the way their calls go.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "print.h"
@@ -58,56 +52,6 @@ static void usage(FILE *f)
 		"--end NS: when the connection failed (CLOCK_MONOTONIC ns), to check the give-up\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure or a check out of its window, 2 usage error.\n");
-}
-
-void tf_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tcpfaultctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int tf_unknown(const char *word)
-{
-	tf_err("unknown keyword \"%s\"", word);
-	return TF_EXIT_USAGE;
-}
-
-int tf_invarg(const char *value, const char *key)
-{
-	tf_err("invalid value \"%s\" for \"%s\"", value, key);
-	return TF_EXIT_USAGE;
-}
-
-int tf_missing(const char *key)
-{
-	tf_err("missing value for \"%s\"", key);
-	return TF_EXIT_USAGE;
-}
-
-int tf_duparg(const char *key)
-{
-	tf_err("duplicate \"%s\"", key);
-	return TF_EXIT_USAGE;
-}
-
-bool tf_parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 /* -V: this tool's version and the loaded module's (MODULE_VERSION). */

@@ -15,7 +15,7 @@
 #include "print.h"
 #include "tcpfaultctl.h"
 
-/* Where the model's HZ came from (tf_model_build), for model_print(). */
+/* Where the model's HZ came from (model_build), for model_print(). */
 static char hz_from[600];
 
 int tf_model_arg(int argc, char **argv, struct tf_model_args *a)
@@ -39,7 +39,7 @@ int tf_model_arg(int argc, char **argv, struct tf_model_args *a)
 	return 0;
 }
 
-int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
+static int model_build(const struct tf_model_args *a, struct tf_model_params *p)
 {
 	const char *release = a->kernel;
 	struct utsname u;
@@ -124,6 +124,31 @@ int tf_model_build(const struct tf_model_args *a, struct tf_model_params *p)
 			"release modelled (%d.%d): modelled as %d.%d\n", p->kver_major,
 			p->kver_minor, TF_MODEL_NEWEST_MAJOR, TF_MODEL_NEWEST_MINOR,
 			TF_MODEL_NEWEST_MAJOR, TF_MODEL_NEWEST_MINOR);
+	return 0;
+}
+
+int tf_model_new(const struct tf_model_args *a, enum tf_model_kind kind,
+		 struct tf_model **mp)
+{
+	struct tf_model_params p;
+	struct tf_model *m;
+	int ret;
+
+	ret = model_build(a, &p);
+	if (ret)
+		return ret;
+	m = malloc(sizeof(*m));
+	if (!m) {
+		tf_err("out of memory");
+		return TF_EXIT_FAIL;
+	}
+	ret = tf_model_compute(kind, &p, m);
+	if (ret) {
+		tf_err("cannot compute model \"%s\": %s", tf_model_kind_name(kind), strerror(-ret));
+		free(m);
+		return TF_EXIT_FAIL;
+	}
+	*mp = m;
 	return 0;
 }
 
@@ -396,7 +421,6 @@ static void model_kind_usage(enum tf_model_kind kind)
 int do_model(int argc, char **argv)
 {
 	struct tf_model_args a = { 0 };
-	struct tf_model_params p;
 	enum tf_model_kind kind;
 	struct tf_model *m;
 	int ret, n;
@@ -424,20 +448,9 @@ int do_model(int argc, char **argv)
 		if (n == 0)
 			return tf_unknown(argv[0]);
 	}
-	ret = tf_model_build(&a, &p);
+	ret = tf_model_new(&a, kind, &m);
 	if (ret)
 		return ret;
-	m = malloc(sizeof(*m));
-	if (!m) {
-		tf_err("out of memory");
-		return TF_EXIT_FAIL;
-	}
-	ret = tf_model_compute(kind, &p, m);
-	if (ret) {
-		tf_err("cannot compute model \"%s\": %s", tf_model_kind_name(kind), strerror(-ret));
-		free(m);
-		return TF_EXIT_FAIL;
-	}
 	model_print(m);
 	free(m);
 	return 0;

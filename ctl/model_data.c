@@ -60,16 +60,12 @@
  *                 -> tcp_done(): the socket is gone, no RST.
  *
  * Steps: 0 = the original, [1 = the loss probe], then RTO retransmissions.
- * Windows per gap as in the syn model: [D, D + gran(D) + 1 jiffy].
+ * Windows per gap as in the syn model: the window rule of model_core.h.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-
-#define NSEC_PER_SEC	1000000000LL
-#define NSEC_PER_MSEC	1000000LL
+#include "model_kinds.h"
 
 void tf_model_data_params_init(struct tf_model_params *p)
 {
@@ -99,35 +95,21 @@ int tf_model_data_param_set(struct tf_model_params *p, const char *name, const c
 	return -ENOENT;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-static int64_t ceil_ms(int64_t ns)
-{
-	return (ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
-}
-
 /* Budget (ms from retrans_stamp) checked when a timer with length rto fires. */
 static uint64_t budget_at(const struct tf_model *m, uint64_t rto, bool *user)
 {
 	const struct tf_model_params *p = &m->p;
 	const uint64_t rto_base = p->hz / 5;		/* TCP_RTO_MIN, the constant */
-	const uint64_t rto_max = tf_model_rto_max(p);
 	unsigned int retries;
 
-	*user = p->user_timeout_ms > 0;
-	if (*user)
-		return p->user_timeout_ms;
 	if (m->kind == TF_MODEL_FIN) {
 		retries = p->orphan_retries;
-		if (!retries && rto < rto_max)		/* alive */
+		if (!retries && rto < tf_model_rto_max(p))	/* alive */
 			retries = 8;
 	} else {
 		retries = p->retries2;
 	}
-	return tf_model_timeout_base_ms(retries, rto_base, rto_max, p->hz);
+	return tf_model_budget_ms(p, retries, rto_base, user);
 }
 
 static int model_rtx(struct tf_model *m)
@@ -136,13 +118,12 @@ static int model_rtx(struct tf_model *m)
 	const uint64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk) */
 	/* tcp_rto_min_us(sk) = jiffies_to_usecs(icsk_rto_min), truncating */
 	const uint64_t rto_min_us = tf_model_rto_min(p) * 1000000 / p->hz;
-	const int ut = p->user_timeout_ms;
 	uint64_t rto = tf_ms2j(p->rto_ms, p->hz);
 	uint64_t pto;
 	/* Ticks of the current transmission: from the original until the first
 	 * RTO retransmission, then from it (the retrans_stamp origin). */
 	int64_t jmin = 0, jmax = 0, jnom = 0, omin = 0, omax = 0;
-	bool origin = false, maybe_seen = false;
+	bool origin = false;
 	unsigned int retrans = 0, k;
 
 	if (rto > rto_max)		/* inet_csk_reset_xmit_timer(): max_when */
@@ -158,8 +139,6 @@ static int model_rtx(struct tf_model *m)
 			 (p->orphan_retries ? (unsigned int)p->orphan_retries : 8) :
 			 (unsigned int)p->retries2;
 	m->max_retransmits = 0;		/* time based, no count limit */
-	m->giveup_lo_ns = INT64_MAX;
-	m->giveup_hi_ns = 0;
 
 	for (k = 0; k < TF_MODEL_MAX_STEPS; k++) {
 		struct tf_model_step *s = &m->step[k];
@@ -176,34 +155,11 @@ static int model_rtx(struct tf_model *m)
 		} else {
 			int64_t elo, ehi;
 
-			/* As in the syn model: this retransmission happened on
-			 * relative tick j, truncated ms difference >= floor((j-1)
-			 * jiffies); at the origin itself elapsed is 0. */
-			if (jmin == 0 && jmax == 0) {
-				elo = ehi = 0;
-			} else {
-				elo = floor_div(tf_j2ns(jmin - 1, p->hz), NSEC_PER_MSEC);
-				ehi = ceil_ms(tf_j2ns(jmax, p->hz)) + 2;
-			}
-			if (ut > 0) {
-				int64_t rlo = ut - ehi, rhi = ut - elo;
-
-				dmin = rlo <= 0 ? 1 : tf_ms2j(rlo, p->hz);
-				dmax = rhi <= 0 ? 1 : tf_ms2j(rhi, p->hz);
-				dmin = dmin < rto ? dmin : rto;
-				dmax = dmax < rto ? dmax : rto;
-				ut_covered = rhi <= 0 || tf_ms2j(rhi, p->hz) <= rto;
-				{
-					int64_t e = tf_j2ns(jnom, p->hz) / NSEC_PER_MSEC -
-						    (origin ? m->origin_nom_ms : 0);
-					int64_t r = ut - e;
-
-					dnom = r <= 0 ? 1 : tf_ms2j(r, p->hz);
-					dnom = dnom < rto ? dnom : rto;
-				}
-			} else {
-				dmin = dmax = dnom = rto;
-			}
+			/* As in the syn model, from the origin's tick */
+			tf_model_elapsed_ms(jmin, jmax, p->hz, &elo, &ehi);
+			ut_covered = tf_model_rto_clamp(p, rto, elo, ehi,
+							tf_j2ns(jnom, p->hz) / TF_NSEC_PER_MSEC -
+							m->origin_nom_ms, &dmin, &dmax, &dnom);
 		}
 		tf_model_step_timer(s, dmin, dmax, p->hz, &fmin, &fmax);
 		fmin += jmin;
@@ -218,35 +174,17 @@ static int model_rtx(struct tf_model *m)
 		} else if (ut_covered) {
 			s->fire = TF_FIRE_GIVEUP;
 		} else {
-			int64_t lo = floor_div(tf_j2ns(fmin - 1, p->hz), NSEC_PER_MSEC);
-			int64_t hi = ceil_ms(tf_j2ns(fmax, p->hz)) + 2;
-
-			if (lo >= (int64_t)budget)
-				s->fire = TF_FIRE_GIVEUP;
-			else if (hi < (int64_t)budget && dmin == rto)
-				s->fire = TF_FIRE_RETRANSMIT;
-			else
-				s->fire = TF_FIRE_MAYBE_GIVEUP;
+			s->fire = tf_model_fire_by_budget(fmin, fmax, budget, dmin != rto, p->hz);
 		}
 
 		if (s->fire == TF_FIRE_GIVEUP || s->fire == TF_FIRE_MAYBE_GIVEUP) {
 			/* from the original: origin tick range + relative fire */
-			int64_t lo = tf_j2ns(omin + fmin - 1, p->hz);
-			int64_t blo = tf_j2ns(omin - 1, p->hz) + (int64_t)budget * NSEC_PER_MSEC;
-
-			if (!maybe_seen)
-				m->retrans_min = retrans;
-			maybe_seen = true;
-			if (blo > lo)
-				lo = blo;
-			if (lo < m->giveup_lo_ns)
-				m->giveup_lo_ns = lo;
-			if (tf_j2ns(omax + fmax + 1, p->hz) > m->giveup_hi_ns)
-				m->giveup_hi_ns = tf_j2ns(omax + fmax + 1, p->hz);
+			tf_model_giveup(m, retrans, omin + fmin, omax + fmax,
+					tf_j2ns(omin - 1, p->hz) +
+					(int64_t)budget * TF_NSEC_PER_MSEC);
 			m->budget_ms = budget;
 		}
 		if (s->fire == TF_FIRE_GIVEUP) {
-			m->retrans_max = retrans;
 			m->nsteps = k + 1;
 			m->err = ETIMEDOUT;
 			return 0;
@@ -264,9 +202,8 @@ static int model_rtx(struct tf_model *m)
 			origin = true;
 			omin = fmin;
 			omax = fmax;
-			m->origin_nom_ms = tf_j2ns(jnom, p->hz) / NSEC_PER_MSEC;
-			m->origin_lo_ns = tf_j2ns(fmin - 1, p->hz);
-			m->origin_hi_ns = tf_j2ns(fmax + 1, p->hz);
+			m->origin_nom_ms = tf_j2ns(jnom, p->hz) / TF_NSEC_PER_MSEC;
+			tf_model_window(fmin, fmax, p->hz, &m->origin_lo_ns, &m->origin_hi_ns);
 			jmin = jmax = 0;
 		} else {
 			jmin = fmin;

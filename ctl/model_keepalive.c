@@ -2,7 +2,7 @@
 /*
  * tcpfault schedule models "keepalive" and "probe" (zero-window probes).
  *
- * Both are timer walks like the SYN model (model.c): each timer armed for D
+ * Both are timer walks like the SYN model (model_syn.c): each timer armed for D
  * jiffies fires D + [1, gran(D)] jiffies after the jiffy it was armed in
  * (kernel/time/timer.c calc_index()), and the model carries the range of
  * jiffies at which each transmission can happen. Step 0 is the event that
@@ -46,13 +46,9 @@
  *   steps=N (probes to list when answered).
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-
-#define NSEC_PER_SEC	1000000000LL
-#define NSEC_PER_MSEC	1000000LL
+#include "model_kinds.h"
 
 void tf_model_keepalive_params_init(struct tf_model_params *p)
 {
@@ -89,19 +85,10 @@ int tf_model_keepalive_param_set(struct tf_model_params *p, const char *name,
 	return -ENOENT;
 }
 
-/* A step whose expiry may give up: extends the model's give-up window. */
-static void ka_giveup_range(struct tf_model *m, int64_t fmin, int64_t fmax,
-			    unsigned int probes, bool first)
+/* TCP_USER_TIMEOUT in jiffies (msecs_to_jiffies()), 0 if not set. */
+static int64_t user_timeout_j(const struct tf_model_params *p)
 {
-	const struct tf_model_params *p = &m->p;
-
-	if (first)
-		m->retrans_min = probes;
-	m->retrans_max = probes;
-	if (tf_j2ns(fmin - 1, p->hz) < m->giveup_lo_ns)
-		m->giveup_lo_ns = tf_j2ns(fmin - 1, p->hz);
-	if (tf_j2ns(fmax + 1, p->hz) > m->giveup_hi_ns)
-		m->giveup_hi_ns = tf_j2ns(fmax + 1, p->hz);
+	return p->user_timeout_ms > 0 ? (int64_t)tf_ms2j(p->user_timeout_ms, p->hz) : 0;
 }
 
 int tf_model_keepalive(struct tf_model *m)
@@ -111,11 +98,8 @@ int tf_model_keepalive(struct tf_model *m)
 	const int64_t intvl = (int64_t)(p->keepintvl > 0 ? p->keepintvl : p->keepalive_intvl) * p->hz;
 	const unsigned int cnt = p->keepcnt > 0 ? (unsigned int)p->keepcnt :
 				 (unsigned int)p->keepalive_probes;
-	/* msecs_to_jiffies() rounds up */
-	const int64_t ut = p->user_timeout_ms > 0 ?
-			   ((int64_t)p->user_timeout_ms * p->hz + 999) / 1000 : 0;
+	const int64_t ut = user_timeout_j(p);
 	int64_t jmin = 0, jmax = 0, jnom = 0, fmin, fmax;
-	bool maybe_seen = false;
 	unsigned int k;
 
 	if (idle <= 0 || intvl <= 0)
@@ -125,8 +109,6 @@ int tf_model_keepalive(struct tf_model *m)
 	m->budget_user = ut > 0;
 	m->budget_ms = m->budget_user ? (uint64_t)p->user_timeout_ms :
 		       (uint64_t)((idle + (int64_t)cnt * intvl) * 1000 / p->hz);
-	m->giveup_lo_ns = INT64_MAX;
-	m->giveup_hi_ns = 0;
 
 	for (k = 0; k < TF_MODEL_MAX_STEPS; k++) {
 		struct tf_model_step *s = &m->step[k];
@@ -148,21 +130,11 @@ int tf_model_keepalive(struct tf_model *m)
 		} else {
 			give_min = give_max = k >= cnt;
 		}
-		if (give_min)
-			s->fire = TF_FIRE_GIVEUP;
-		else if (give_max)
-			s->fire = TF_FIRE_MAYBE_GIVEUP;
-		else
-			s->fire = TF_FIRE_RETRANSMIT;
-		if (s->fire != TF_FIRE_RETRANSMIT) {
-			int64_t lo = fmin;
-
-			/* a "maybe" gives up no earlier than the user timeout */
-			if (!give_min && lo < ut)
-				lo = ut;
-			ka_giveup_range(m, lo, fmax, k, !maybe_seen);
-			maybe_seen = true;
-		}
+		s->fire = tf_model_fire_of(give_min, give_max);
+		/* a "maybe" gives up no earlier than the user timeout */
+		if (s->fire != TF_FIRE_RETRANSMIT)
+			tf_model_giveup(m, k, fmin, fmax, !give_min && ut ?
+					tf_j2ns(ut - 1, p->hz) : INT64_MIN);
 		if (s->fire == TF_FIRE_GIVEUP) {
 			m->nsteps = k + 1;
 			m->err = ETIMEDOUT;
@@ -175,18 +147,44 @@ int tf_model_keepalive(struct tf_model *m)
 	return -E2BIG;
 }
 
+/* tcp_probe0_when(): base << min(backoff, cap), at most rto_max. */
+static int64_t probe0_when(int64_t base, unsigned int backoff, unsigned int cap,
+			   int64_t rto_max)
+{
+	int64_t when = base << (backoff < cap ? backoff : cap);
+
+	return when < rto_max ? when : rto_max;
+}
+
+/*
+ * tcp_clamp_probe0_to_user_timeout(): when, cut to what is left of the
+ * user timeout ut (jiffies) e jiffies after the first expiry, but not
+ * below TCP_TIMEOUT_MIN (2); when itself without a user timeout.
+ */
+static int64_t probe0_clamp(int64_t when, int64_t ut, int64_t e)
+{
+	int64_t remaining = ut - e;
+
+	if (!ut)
+		return when;
+	if (remaining < 2)
+		remaining = 2;
+	return remaining < when ? remaining : when;
+}
+
 int tf_model_probe(struct tf_model *m)
 {
 	const struct tf_model_params *p = &m->p;
 	const int64_t rto_min = p->hz / 5;		/* TCP_RTO_MIN */
 	const int64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk), 6.15 */
 	const int64_t rto_max_const = 120LL * p->hz;	/* TCP_RTO_MAX */
-	const int64_t rto = ((int64_t)p->rto_ms * p->hz + 999) / 1000;
+	const int64_t rto = tf_ms2j(p->rto_ms, p->hz);
 	const int64_t base = rto > rto_min ? rto : rto_min;	/* tcp_probe0_base() */
 	const unsigned int retries2 = p->retries2;
-	const int64_t ut = p->user_timeout_ms > 0 ?
-			   ((int64_t)p->user_timeout_ms * p->hz + 999) / 1000 : 0;
-	unsigned int bo_cap = 0, backoff = 0, k, v;
+	const int64_t ut = user_timeout_j(p);
+	/* the backoff cap: ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 */
+	const unsigned int bo_cap = tf_ilog2(rto_max_const / rto_min) + 1;
+	unsigned int backoff = 0, k;
 	int64_t jmin = 0, jmax = 0, jnom = 0, fmin, fmax, flo, fhi;
 	/*
 	 * icsk_probes_tstamp: jiffy range of the first expiry; emin..emax:
@@ -194,21 +192,15 @@ int tf_model_probe(struct tf_model *m)
 	 * tracked apart from the absolute range to keep the windows tight).
 	 */
 	int64_t tsmin = 0, tsmax = 0, emin = 0, emax = 0;
-	bool maybe_seen = false;
 
-	/* the backoff cap: ilog2(TCP_RTO_MAX / TCP_RTO_MIN) + 1 */
-	for (v = rto_max_const / rto_min; v > 1; v >>= 1)
-		bo_cap++;
-	bo_cap++;
 	m->retry_until = retries2;
 	m->max_retransmits = retries2;
 	m->budget_user = ut > 0;
 	m->budget_ms = ut > 0 ? (uint64_t)p->user_timeout_ms : 0;
-	m->giveup_lo_ns = INT64_MAX;
-	m->giveup_hi_ns = 0;
 
 	for (k = 0; k < TF_MODEL_MAX_STEPS; k++) {
 		struct tf_model_step *s = &m->step[k];
+		const int64_t when = probe0_when(base, backoff, bo_cap, rto_max);
 		int64_t dmin, dmax, dnom;
 		bool give_min, give_max;
 
@@ -218,29 +210,9 @@ int tf_model_probe(struct tf_model *m)
 			 * exceed TCP_RTO_MAX: model_data.c) */
 			dmin = dmax = dnom = base < rto_max ? base : rto_max;
 		} else {
-			int64_t when = base << (backoff < bo_cap ? backoff : bo_cap);
-
-			if (when > rto_max)
-				when = rto_max;
-			dmin = dmax = dnom = when;
-			if (ut) {
-				/* tcp_clamp_probe0_to_user_timeout() */
-				int64_t rmax = ut - emin, rmin = ut - emax;
-
-				if (rmax < 2)
-					rmax = 2;
-				if (rmin < 2)
-					rmin = 2;
-				if (rmax < dmax)
-					dmax = rmax;
-				if (rmin < dmin)
-					dmin = rmin;
-				dnom = ut - (jnom - base);
-				if (dnom < 2)
-					dnom = 2;
-				if (dnom > when)
-					dnom = when;
-			}
+			dmin = probe0_clamp(when, ut, emax);
+			dmax = probe0_clamp(when, ut, emin);
+			dnom = probe0_clamp(when, ut, jnom - base);
 		}
 		s->nominal_ns = tf_j2ns(jnom, p->hz);
 		tf_model_step_timer(s, dmin, dmax, p->hz, &flo, &fhi);
@@ -251,20 +223,9 @@ int tf_model_probe(struct tf_model *m)
 			tsmax = fmax;
 		} else {
 			/* e + min(when, max(2, ut - e)) grows with e */
-			int64_t lo, hi;
+			const int64_t lo = emin + probe0_clamp(when, ut, emin);
+			const int64_t hi = emax + probe0_clamp(when, ut, emax);
 
-			lo = emin + dmin;
-			hi = emax + dmax;
-			if (ut) {
-				int64_t w = base << (backoff < bo_cap ? backoff : bo_cap);
-
-				if (w > rto_max)
-					w = rto_max;
-				lo = emin + (w < (ut - emin > 2 ? ut - emin : 2) ? w :
-					     (ut - emin > 2 ? ut - emin : 2));
-				hi = emax + (w < (ut - emax > 2 ? ut - emax : 2) ? w :
-					     (ut - emax > 2 ? ut - emax : 2));
-			}
 			/* the wheel's lateness: flo - dmin = 1, fhi - dmax = gran */
 			emin = lo + (flo - dmin);
 			emax = hi + (fhi - dmax);
@@ -280,16 +241,9 @@ int tf_model_probe(struct tf_model *m)
 			if (emax >= ut)
 				give_max = true;
 		}
-		if (give_min)
-			s->fire = TF_FIRE_GIVEUP;
-		else if (give_max)
-			s->fire = TF_FIRE_MAYBE_GIVEUP;
-		else
-			s->fire = TF_FIRE_RETRANSMIT;
-		if (s->fire != TF_FIRE_RETRANSMIT) {
-			ka_giveup_range(m, fmin, fmax, k, !maybe_seen);
-			maybe_seen = true;
-		}
+		s->fire = tf_model_fire_of(give_min, give_max);
+		if (s->fire != TF_FIRE_RETRANSMIT)
+			tf_model_giveup(m, k, fmin, fmax, INT64_MIN);
 		if (s->fire == TF_FIRE_GIVEUP) {
 			m->nsteps = k + 1;
 			m->err = ETIMEDOUT;

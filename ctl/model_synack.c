@@ -44,10 +44,22 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
-#include "model.h"
+#include "model_kinds.h"
 
-#define NSEC_PER_SEC	1000000000LL
+void tf_model_synack_params_init(struct tf_model_params *p)
+{
+	p->synack_retries = 5;				/* TCP_SYNACK_RETRIES */
+}
+
+int tf_model_synack_param_set(struct tf_model_params *p, const char *name, const char *value)
+{
+	/* As sysctl_net_ipv4.c accepts it (u8). */
+	if (!strcmp(name, "tcp_synack_retries"))
+		return tf_model_parse_int(value, 0, 255, &p->synack_retries);
+	return -ENOENT;
+}
 
 int tf_model_synack(struct tf_model *m)
 {
@@ -65,8 +77,6 @@ int tf_model_synack(struct tf_model *m)
 		return -E2BIG;
 	m->retry_until = max;
 	m->max_retransmits = max;
-	m->retrans_min = max;
-	m->retrans_max = max;
 	m->budget_ms = 0;
 	m->budget_user = false;
 
@@ -87,8 +97,7 @@ int tf_model_synack(struct tf_model *m)
 	}
 	m->nsteps = max + 1;
 	/* the request is dropped at the last expiry, counted from the first SYN-ACK */
-	m->giveup_lo_ns = tf_j2ns(fmin - 1, p->hz);
-	m->giveup_hi_ns = tf_j2ns(fmax + 1, p->hz);
+	tf_model_giveup(m, max, fmin, fmax, INT64_MIN);
 	m->err = 0;	/* the server drops the request silently */
 	return 0;
 }

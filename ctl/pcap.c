@@ -194,7 +194,7 @@ static bool tcp_flags(const char *s, uint8_t *bits)
 	return true;
 }
 
-int tf_pcap_write(struct tf_pcap *p, const struct tf_event *ev)
+int tf_pcap_write(struct tf_pcap *p, const struct tf_event_line *ev)
 {
 	uint8_t pkt[SLL_HDR_LEN + IP6_HDR_LEN + TCP_HDR_LEN] = { 0 };
 	uint8_t saddr[16], daddr[16], *ip = pkt + SLL_HDR_LEN, *th, flags;

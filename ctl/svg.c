@@ -58,7 +58,7 @@ struct svg_window {
 };
 
 struct svg_flow {
-	struct tf_event *ev;
+	struct tf_event_line *ev;
 	size_t nev, cap_ev;
 	struct svg_window *win;
 	size_t nwin, cap_win;
@@ -136,7 +136,7 @@ static struct svg_flow *cur(struct tf_svg *s)
 	return s->nflow && !s->oom ? &s->flow[s->nflow - 1] : NULL;
 }
 
-void tf_svg_event(struct tf_svg *s, const struct tf_event *ev)
+void tf_svg_event(struct tf_svg *s, const struct tf_event_line *ev)
 {
 	struct svg_flow *f = cur(s);
 
@@ -322,8 +322,8 @@ static void arrow_line(FILE *o, const char *cls, double x1, double y1, double x2
  * One event, its arrow at or below arrow_y and its label at or below
  * label_y; both move on to this event's.
  */
-static void draw_event(FILE *o, const struct axis *a, const struct tf_event *first,
-		       const struct tf_event *ev, double *arrow_y, double *label_y)
+static void draw_event(FILE *o, const struct axis *a, const struct tf_event_line *first,
+		       const struct tf_event_line *ev, double *arrow_y, double *label_y)
 {
 	bool forward = !strcmp(ev->src, first->src);
 	double x1 = forward ? LEFT_X : RIGHT_X, x2 = forward ? RIGHT_X : LEFT_X;
@@ -397,7 +397,7 @@ static void draw_window(FILE *o, const struct axis *a, const struct svg_window *
 
 static double draw_flow(FILE *o, const struct tf_svg *s, const struct svg_flow *f, double y0)
 {
-	const struct tf_event *first = &f->ev[0];
+	const struct tf_event_line *first = &f->ev[0];
 	struct axis a;
 	double label_y = 0, arrow_y = 0, bottom;
 	char title[200];

@@ -119,7 +119,7 @@ static void print_window(const char *fmt_prefix, int64_t lo, int64_t hi)
 	tf_print_text(fmt_prefix, w);
 }
 
-static bool is_syn(const struct timeline *t, const struct tf_event *ev, const char *dir)
+static bool is_syn(const struct timeline *t, const struct tf_event_line *ev, const char *dir)
 {
 	if (t->tx_flags && !strcmp(t->tx_flags, "data"))	/* payload, no SYN */
 		return ev->len && !strchr(ev->flags, 'S') && (!dir || !strcmp(ev->dir, dir));
@@ -129,11 +129,11 @@ static bool is_syn(const struct timeline *t, const struct tf_event *ev, const ch
 }
 
 /* One flow: events ev[idx[0..n-1]]. */
-static void timeline_flow(struct timeline *t, const struct tf_event *evs,
+static void timeline_flow(struct timeline *t, const struct tf_event_line *evs,
 			  const size_t *idx, size_t n)
 {
-	const struct tf_event *first = &evs[idx[0]];
-	const struct tf_event *first_syn = NULL, *last_syn = NULL;
+	const struct tf_event_line *first = &evs[idx[0]];
+	const struct tf_event_line *first_syn = NULL, *last_syn = NULL;
 	const struct tf_model *m = t->m;
 	uint64_t prev = first->ts;
 	unsigned int nsyn = t->armed;	/* armed: step 0 is no packet */
@@ -154,7 +154,7 @@ static void timeline_flow(struct timeline *t, const struct tf_event *evs,
 		      "verdict", m ? " model_gap_window_s" : "");
 	tf_print_open_array("events");
 	for (i = 0; i < n; i++) {
-		const struct tf_event *ev = &evs[idx[i]];
+		const struct tf_event_line *ev = &evs[idx[i]];
 		char gap[32] = "-";
 
 		if (i)
@@ -258,7 +258,7 @@ int do_timeline(int argc, char **argv)
 	enum tf_svg_scale scale = TF_SVG_AUTO;
 	bool have_scale = false;
 	struct tf_model *m = NULL;
-	struct tf_event *evs = NULL;
+	struct tf_event_line *evs = NULL;
 	enum tf_model_kind kind = TF_MODEL_SYN;
 	bool want_model = false, have_flow = false;
 	uint64_t flow = 0;
@@ -346,21 +346,9 @@ int do_timeline(int argc, char **argv)
 		return TF_EXIT_USAGE;
 	}
 	if (want_model) {
-		struct tf_model_params p;
-
-		ret = tf_model_build(&margs, &p);
+		ret = tf_model_new(&margs, kind, &m);
 		if (ret)
 			return ret;
-		m = malloc(sizeof(*m));
-		if (!m) {
-			tf_err("out of memory");
-			return TF_EXIT_FAIL;
-		}
-		if (tf_model_compute(kind, &p, m)) {
-			tf_err("cannot compute model \"%s\"", tf_model_kind_name(kind));
-			ret = TF_EXIT_FAIL;
-			goto out;
-		}
 		t.m = m;
 	}
 	t.tx_flags = kind == TF_MODEL_SYNACK ? "SA" : "S";

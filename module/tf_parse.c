@@ -99,7 +99,8 @@ int tf_fail(struct tf_parser *p, int errno_val, const char *fmt, ...)
 	return errno_val;
 }
 
-static int tf_lookup(const char * const *names, unsigned int n, const char *s)
+/* The index of s in names[0..n) (a table by value, holes NULL), or -1. */
+static int tf_str_find(const char * const *names, unsigned int n, const char *s)
 {
 	unsigned int i;
 
@@ -462,7 +463,7 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 			break;
 		return 0;
 	case TF_KW_FAMILY:
-		v = tf_lookup(tf_family_names, TF_FAMILY_IPV6 + 1, val);
+		v = tf_str_find(tf_family_names, TF_FAMILY_IPV6 + 1, val);
 		if (v < 0)
 			break;
 		r->family = v;
@@ -505,7 +506,7 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 	case TF_KW_PAYLOAD_HEX:
 		return tf_parse_payload(p, key, val, true, r);
 	case TF_KW_COOKIE:
-		v = tf_lookup(tf_cookie_names, ARRAY_SIZE(tf_cookie_names), val);
+		v = tf_str_find(tf_cookie_names, ARRAY_SIZE(tf_cookie_names), val);
 		if (v < 0)
 			break;
 		r->cookie = v;
@@ -532,8 +533,8 @@ static int tf_parse_kw(struct tf_parser *p, enum tf_kw kw, const char *key,
 		r->seed_set = true;
 		return 0;
 	case TF_KW_HOW:
-		v = tf_lookup(tf_kill_how_names, ARRAY_SIZE(tf_kill_how_names),
-			      val);
+		v = tf_str_find(tf_kill_how_names, ARRAY_SIZE(tf_kill_how_names),
+				val);
 		if (v < 0)
 			break;
 		cmd->how = v;
@@ -553,7 +554,7 @@ static int tf_parse_words(struct tf_parser *p, struct tf_cmd *cmd,
 
 	while (p->pos < p->nwords) {
 		const char *key = p->words[p->pos++];
-		int kw = tf_lookup(tf_kw_names, TF_KW_NR, key);
+		int kw = tf_str_find(tf_kw_names, TF_KW_NR, key);
 
 		if (kw < 0)
 			return tf_fail(p, -EINVAL, "unknown keyword \"%s\"", key);

@@ -9,7 +9,7 @@
 #define _TF_PARSE_H
 
 #ifdef TF_USERSPACE
-#include "tf_user.h"		/* ctl/: kernel types and helpers */
+#include "tf_parse_compat.h"	/* the kernel types and helpers it uses */
 #else
 #include <linux/types.h>
 #endif

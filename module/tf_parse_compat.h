@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The few kernel types and helpers module/tf_parse.c uses, for building it
- * into tcpfaultctl and the host tests (-DTF_USERSPACE).
+ * The few kernel types and helpers tf_parse.c uses, for building it into
+ * tcpfaultctl and the host tests (-DTF_USERSPACE): tf_parse.h includes this
+ * header there, <linux/types.h> in the module.  The kernel build never
+ * compiles it; it sits beside the parser so that nothing in module/ needs
+ * a file of ctl/.
  */
-#ifndef _TF_USER_H
-#define _TF_USER_H
+#ifndef _TF_PARSE_COMPAT_H
+#define _TF_PARSE_COMPAT_H
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,4 +42,4 @@ static inline ssize_t strscpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-#endif /* _TF_USER_H */
+#endif /* _TF_PARSE_COMPAT_H */

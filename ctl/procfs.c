@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Network namespace and /proc/net/tcpfault access.
+ * The files tcpfaultctl reads and writes (procfs.h): /proc/net/tcpfault,
+ * the sysctls, the module's version, and the network namespace they are
+ * read in.
  *
  * -n NETNS joins /run/netns/NETNS (as `ip -n` does); afterwards
  * /proc/self/net shows that namespace's files, and /proc/sys/net its
@@ -20,7 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tcpfaultctl.h"
+#include "procfs.h"
+#include "utils.h"
 
 int tf_netns_enter(const char *name)
 {

@@ -188,7 +188,8 @@ static void model_print_keepalive_params(const struct tf_model *m)
 			tf_print_s64("keepcnt", " keepcnt %lld", p->keepcnt);
 	} else {
 		tf_print_s64("tcp_retries2", "tcp_retries2 %lld", p->retries2);
-		tf_print_s64("rto_ms", " rto %lld ms", p->rto_ms);
+		tf_print_s64("rto_ms", " rto %lld ms",
+			     (long long)(tf_model_rto(p) * 1000 / p->hz));
 		tf_print_bool("answered", NULL, p->probe_answered);
 		if (p->probe_answered)
 			tf_print_text(" (probes answered with a zero window)");
@@ -273,7 +274,8 @@ static void model_print(const struct tf_model *m)
 		tf_print_s64("tcp_early_retrans", " tcp_early_retrans %lld", p->early_retrans);
 		if (p->user_timeout_ms > 0)
 			tf_print_s64("user_timeout", " user_timeout %lld", p->user_timeout_ms);
-		tf_print_s64("rto_ms", "\nrto %lld ms", p->rto_ms);
+		tf_print_s64("rto_ms", "\nrto %lld ms",
+			     (long long)(tf_model_rto(p) * 1000 / p->hz));
 		tf_print_u64("rto_jiffies", " (%llu jiffies)", m->rto);
 		if (m->tlp)
 			tf_print_u64("pto_jiffies", " tail loss probe after %llu jiffies", m->pto);
@@ -412,7 +414,9 @@ static void model_kind_usage(enum tf_model_kind kind)
 	for (i = 0; i < sizeof(model_usages) / sizeof(model_usages[0]); i++) {
 		if (model_usages[i].kind != kind)
 			continue;
-		printf("Usage: tcpfaultctl model %s [ --kernel RELEASE ]\n  %s\n%s\n",
+		printf("Usage: tcpfaultctl model %s [ --kernel RELEASE ]\n  %s\n"
+		       "  [ tcp_rto_min_us=US ] (6.11 and later) [ rto_min_us=US ]\n"
+		       "  [ tcp_rto_max_ms=MS ] [ rto_max_ms=MS ] (6.15 and later)\n%s\n",
 		       tf_model_kind_name(kind), model_usages[i].sets, model_usages[i].what);
 	}
 	printf("Without --kernel: the running kernel and this namespace's sysctls.\n");

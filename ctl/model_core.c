@@ -63,6 +63,16 @@ uint64_t tf_model_rto_min(const struct tf_model_params *p)
 	return tf_us2j(p->rto_min_us > 0 ? p->rto_min_us : p->rto_min_sysctl_us, p->hz);
 }
 
+uint64_t tf_model_rto(const struct tf_model_params *p)
+{
+	/* tcp_rto_min_us(sk) = jiffies_to_usecs(icsk_rto_min), truncating */
+	uint64_t rto_min_us = tf_model_rto_min(p) * 1000000 / p->hz;
+
+	if (p->rto_ms > 0)
+		return tf_ms2j(p->rto_ms, p->hz);
+	return tf_us2j((uint64_t)p->srtt_us + rto_min_us, p->hz);
+}
+
 unsigned int tf_ilog2(uint64_t v)
 {
 	unsigned int r = 0;

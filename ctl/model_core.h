@@ -117,6 +117,12 @@ bool tf_model_has_linear(const struct tf_model_params *p);
 uint64_t tf_model_rto_max(const struct tf_model_params *p);
 /* The socket's min RTO (icsk_rto_min, TCP_RTO_MIN before 6.11), jiffies. */
 uint64_t tf_model_rto_min(const struct tf_model_params *p);
+/*
+ * icsk_rto when the loss starts, jiffies: rto_ms if given, else what
+ * tcp_set_rto() gives a flow of srtt_us whose rttvar is at its floor,
+ * usecs_to_jiffies(srtt + rto_min): 51 jiffies at HZ 250, 201 at 1000.
+ */
+uint64_t tf_model_rto(const struct tf_model_params *p);
 
 /* msecs_to_jiffies(), usecs_to_jiffies(): round up, as the kernel's do. */
 static inline uint64_t tf_ms2j(uint64_t ms, unsigned int hz)

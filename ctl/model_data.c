@@ -12,9 +12,11 @@
  *                 sysctl tcp_rto_min_us, from 6.15 also TCP_RTO_MIN_US: the
  *                 model's tcp_rto_min_us= and rto_min_us=), so on a veth
  *                 icsk_rto = usecs_to_jiffies(srtt + 200 ms) = 51 jiffies
- *                 (204 ms) at HZ=250 for any 0 < srtt <= 4 ms. Parameter
- *                 rto_ms (default 204), icsk_rto as tcpi_rto (`ss -ti`)
- *                 shows it: any u32 of microseconds, up to 4294967 ms.
+ *                 (204 ms) at HZ=250 for any 0 < srtt <= 4 ms, 201 at
+ *                 HZ=1000, 21 (210 ms) at HZ=100. Parameter rto_ms
+ *                 (default: that, from srtt_us and the HZ), icsk_rto as
+ *                 tcpi_rto (`ss -ti`) shows it: any u32 of microseconds,
+ *                 up to 4294967 ms.
  *   tcp_metrics.c tcp_init_metrics(), at the end of the handshake: with an
  *                 RTT cached for the peer's address (a connection to it
  *                 before, in this namespace) icsk_rto = 3 * cached RTT,
@@ -73,7 +75,7 @@ void tf_model_data_params_init(struct tf_model_params *p)
 	p->retries2 = 15;		/* TCP_RETR2 */
 	p->early_retrans = 3;
 	p->orphan_retries = 0;
-	p->rto_ms = 204;		/* 51 jiffies: see above */
+	p->rto_ms = TF_MODEL_UNSET;	/* tf_model_rto(): see above */
 	p->srtt_us = 100;
 }
 
@@ -118,7 +120,7 @@ static int model_rtx(struct tf_model *m)
 	const uint64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk) */
 	/* tcp_rto_min_us(sk) = jiffies_to_usecs(icsk_rto_min), truncating */
 	const uint64_t rto_min_us = tf_model_rto_min(p) * 1000000 / p->hz;
-	uint64_t rto = tf_ms2j(p->rto_ms, p->hz);
+	uint64_t rto = tf_model_rto(p);
 	uint64_t pto;
 	/* Ticks of the current transmission: from the original until the first
 	 * RTO retransmission, then from it (the retrans_stamp origin). */
@@ -216,14 +218,14 @@ static int model_rtx(struct tf_model *m)
 
 int tf_model_data(struct tf_model *m)
 {
-	if (m->p.retries2 < 0 || m->p.rto_ms <= 0)
+	if (m->p.retries2 < 0)
 		return -EINVAL;
 	return model_rtx(m);
 }
 
 int tf_model_fin(struct tf_model *m)
 {
-	if (m->p.orphan_retries < 0 || m->p.rto_ms <= 0)
+	if (m->p.orphan_retries < 0)
 		return -EINVAL;
 	return model_rtx(m);
 }

@@ -178,7 +178,7 @@ int tf_model_probe(struct tf_model *m)
 	const int64_t rto_min = p->hz / 5;		/* TCP_RTO_MIN */
 	const int64_t rto_max = tf_model_rto_max(p);	/* tcp_rto_max(sk), 6.15 */
 	const int64_t rto_max_const = 120LL * p->hz;	/* TCP_RTO_MAX */
-	const int64_t rto = tf_ms2j(p->rto_ms, p->hz);
+	const int64_t rto = tf_model_rto(p);
 	const int64_t base = rto > rto_min ? rto : rto_min;	/* tcp_probe0_base() */
 	const unsigned int retries2 = p->retries2;
 	const int64_t ut = user_timeout_j(p);

@@ -104,10 +104,21 @@ for k in syn synack data fin keepalive probe; do
 	else
 		not_ok "model $k -h: $(cat "$TMP/out")"
 	fi
+	cp "$TMP/out" "$TMP/kind_usage"
 	# every NAME its usage lists is a setting of the model
-	for set in $(grep -o '[a-z_0-9]*=' "$TMP/out"); do
-		case $set in hz=) v=1000 ;; *) v=1 ;; esac
-		expect_rc 0 model $k --kernel 6.12 $set$v
+	for set in $(grep -o '[a-z_0-9]*=' "$TMP/kind_usage"); do
+		case $set in
+		hz=) v=1000 ;;
+		*rto_min_us=) v=50000 ;;
+		*rto_max_ms=) v=2000 ;;
+		*) v=1 ;;
+		esac
+		expect_rc 0 model $k --kernel 6.19 $set$v
+	done
+	# and the settings of newer kernels are listed for every kind
+	for set in tcp_rto_min_us rto_min_us tcp_rto_max_ms rto_max_ms; do
+		grep -q "\[ $set=" "$TMP/kind_usage" && ok "model $k -h: lists $set" ||
+			not_ok "model $k -h: no $set"
 	done
 done
 for o in --flow --from-file --model --start --end -V -p; do

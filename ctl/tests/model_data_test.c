@@ -66,6 +66,24 @@ static void test_default(void)
 	CHECK(m.step[0].fire == TF_FIRE_RETRANSMIT && m.step[0].timer_max == 51, "no tlp: first");
 }
 
+/* The default icsk_rto follows the HZ: usecs_to_jiffies(srtt + 200 ms). */
+static void test_default_hz(void)
+{
+	static const struct { const char *hz; uint64_t rto, pto; } c[] = {
+		{ "100", 21, 21 }, { "250", 51, 51 }, { "300", 61, 61 }, { "1000", 201, 201 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "hz", c[i].hz, NULL });
+		CHECK(m.rto == c[i].rto && m.pto == c[i].pto, "hz %s: rto %llu pto %llu", c[i].hz,
+		      (unsigned long long)m.rto, (unsigned long long)m.pto);
+	}
+	/* given, it wins: 204 ms at HZ 1000 is 204 jiffies */
+	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "hz", "1000", "rto_ms", "204", NULL });
+	CHECK(m.rto == 204, "hz 1000 rto_ms 204: rto %llu", (unsigned long long)m.rto);
+}
+
 static void test_retries(void)
 {
 	compute(TF_MODEL_DATA, "6.12", (const char *const[]){ "tcp_retries2", "5", NULL });
@@ -202,6 +220,7 @@ int main(void)
 {
 	test_timeout();
 	test_default();
+	test_default_hz();
 	test_retries();
 	test_user_timeout();
 	test_fin();

@@ -68,11 +68,7 @@ setup()
 
 cleanup()
 {
-	local pid
-
-	for pid in "${CLIENTS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
+	tf_stop "${CLIENTS[@]}"
 	[ -z "$TMPD" ] || rm -rf "$TMPD"
 	cleanup_all_ns
 }
@@ -91,12 +87,7 @@ start_client()
 # stop_clients: ends every client and waits until its socket is gone.
 stop_clients()
 {
-	local pid
-
-	for pid in "${CLIENTS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	tf_stop "${CLIENTS[@]}"
 	CLIENTS=()
 }
 

@@ -127,11 +127,7 @@ setup()
 
 cleanup()
 {
-	local pid
-
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
+	tf_stop "${PIDS[@]}"
 	[ -z "$TMPD" ] || rm -rf "$TMPD"
 	cleanup_all_ns
 }

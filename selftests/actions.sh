@@ -35,6 +35,9 @@ ALL_TESTS="
 	test_corrupt
 	test_every_prob_seed
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_lb_idle_reset=2300"
 
 FAMILIES="4 6 lo"
 SRV4=10.0.2.1

@@ -34,6 +34,9 @@ ALL_TESTS="
 	test_egress_retries_5
 	test_user_timeout
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_default=930"
 
 setup()
 {

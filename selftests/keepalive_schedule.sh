@@ -33,6 +33,9 @@ ALL_TESTS="
 	test_sysctls_egress
 	test_user_timeout
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_defaults=8000"
 
 setup()
 {

@@ -32,6 +32,9 @@ ALL_TESTS="
 	test_egress_retries_5
 	test_default_retries
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_answered=600 test_default_retries=930"
 
 WINDOW0="dir in sport $TF_PORT stage ack action window 0"
 

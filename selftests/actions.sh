@@ -35,6 +35,9 @@ ALL_TESTS="
 	test_corrupt
 	test_every_prob_seed
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_lb_idle_reset=2300"
 
 FAMILIES="4 6 lo"
 SRV4=10.0.2.1
@@ -43,24 +46,7 @@ SRV6=fd00:2::1
 setup()
 {
 	setup_ns cli lb srv || return 1
-	ip link add tf0 netns "$cli" type veth peer name tf1 netns "$lb" &&
-	ip link add tf2 netns "$lb" type veth peer name tf3 netns "$srv" || return 1
-	ip -n "$cli" addr add 10.0.1.1/24 dev tf0 &&
-	ip -n "$cli" addr add fd00:1::1/64 dev tf0 nodad &&
-	ip -n "$lb" addr add 10.0.1.2/24 dev tf1 &&
-	ip -n "$lb" addr add fd00:1::2/64 dev tf1 nodad &&
-	ip -n "$lb" addr add 10.0.2.2/24 dev tf2 &&
-	ip -n "$lb" addr add fd00:2::2/64 dev tf2 nodad &&
-	ip -n "$srv" addr add 10.0.2.1/24 dev tf3 &&
-	ip -n "$srv" addr add fd00:2::1/64 dev tf3 nodad || return 1
-	ip -n "$cli" link set tf0 up && ip -n "$lb" link set tf1 up &&
-	ip -n "$lb" link set tf2 up && ip -n "$srv" link set tf3 up || return 1
-	ip -n "$cli" route add default via 10.0.1.2 &&
-	ip -n "$cli" -6 route add default via fd00:1::2 &&
-	ip -n "$srv" route add default via 10.0.2.2 &&
-	ip -n "$srv" -6 route add default via fd00:2::2 || return 1
-	tf_sysctl "$lb" net.ipv4.ip_forward 1 &&
-	tf_sysctl "$lb" net.ipv6.conf.all.forwarding 1 || return 1
+	tf_lb_setup "$cli" "$lb" "$srv" 1 || return 1
 	tf_listen_in "$srv" "$SRV4" "$TF_PORT" --echo &&
 	tf_listen_in "$srv" "$SRV6" "$TF_PORT" --echo &&
 	tf_listen_in "$srv" ::1 "$TF_PORT" --echo || return 1

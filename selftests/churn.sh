@@ -57,12 +57,8 @@ setup()
 
 cleanup()
 {
-	local p
-
-	for p in "${PIDS[@]}" $IPERF_CLI $IPERF_SRV; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	# shellcheck disable=SC2086 # empty when not started
+	tf_stop "${PIDS[@]}" $IPERF_CLI $IPERF_SRV
 	cleanup_all_ns
 	ip netns list 2>/dev/null | awk '/^tf_churn_/ { print $1 }' |
 		while read -r n; do ip netns del "$n"; done

@@ -34,14 +34,13 @@ ALL_TESTS="
 	test_egress_retries_5
 	test_user_timeout
 "
-
-SRV_ADDR=10.0.1.2
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_default=930"
 
 setup()
 {
-	setup_ns cli srv || return 1
-	tf_veth "$cli" 10.0.1.1 "$srv" "$SRV_ADDR" || return 1
-	tf_listen_in "$srv" "$SRV_ADDR" "$TF_PORT" || return 1
+	tf_pair_setup
 }
 
 cleanup()
@@ -62,56 +61,26 @@ data_gaps()
 data_timeout()
 {
 	local desc=$1 rule_ns=$2 rule=$3 retries=$4 er=$5 ut=${6:-}
-	local go outf pid out rc errno start end gaps last count rto model=() opt=()
+	local start end gaps last count model=() opt=()
 
 	tf_reset "$srv" && tf_reset "$cli" || { check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; }
-	if [ "$retries" = default ]; then
-		retries=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_retries2)
-		[ "$retries" = 15 ] || check_err 1 "tcp_retries2 default is $retries, not 15"
-	else
-		tf_sysctl "$cli" net.ipv4.tcp_retries2 "$retries"
-	fi
-	if [ "$er" = default ]; then
-		er=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_early_retrans)
-		[ "$er" = 3 ] || check_err 1 "tcp_early_retrans default is $er, not 3"
-	else
-		tf_sysctl "$cli" net.ipv4.tcp_early_retrans "$er"
-	fi
+	tf_sysctl_case "$cli" net.ipv4.tcp_retries2 "$retries" 15
+	retries=$TF_SYSCTL
+	tf_sysctl_case "$cli" net.ipv4.tcp_early_retrans "$er" 3
+	er=$TF_SYSCTL
 	[ -z "$ut" ] || opt=(--user-timeout "$ut")
 
-	go=$(mktemp -u /tmp/tf_go.XXXXXX)
-	outf=$(mktemp /tmp/tf_send.XXXXXX)
-	ip netns exec "$cli" tf_send "${opt[@]}" --go "$go" "$SRV_ADDR" "$TF_PORT" >"$outf" 2>&1 &
-	pid=$!
-	if ! slowwait 60 grep -q '^connected' "$outf"; then
-		cat "$outf" | tf_diag
-		kill "$pid" 2>/dev/null
-		check_err 1 "the client did not connect in 60 s"; log_test "$desc"
+	if ! tf_send_go "$cli" "$TF_SRV_ADDR" "$TF_PORT" "${opt[@]}"; then
+		check_err 1 "the client did not connect"; log_test "$desc"
 		return
 	fi
-	# The RTO the kernel computed from the handshake (srtt + 200 ms).
-	rto=$(ip netns exec "$cli" ss -tin dst "$SRV_ADDR" | sed -n 's/.* rto:\([0-9.]*\).*/\1/p' | head -1)
-	rto=${rto%.*}
-	echo "# RTO after the handshake: ${rto:-?} ms (model default 204)"
-	[ -n "$rto" ] || rto=204
-	model=(--kernel "$TF_RELEASE" "tcp_retries2=$retries" "tcp_early_retrans=$er" "rto_ms=$rto")
+	model=(--kernel "$TF_RELEASE" "tcp_retries2=$retries" "tcp_early_retrans=$er" "rto_ms=$TF_SEND_RTO_MS")
 	[ -z "$ut" ] || model+=("user_timeout=$ut")
 
 	# shellcheck disable=SC2086
-	tcpfaultctl -n "$rule_ns" rule add $rule || { check_err 1 "rule '$rule' refused"; log_test "$desc"; kill "$pid"; return; }
-	touch "$go"
-	wait "$pid"
-	rc=$?
-	rm -f "$go"
-	out=$(grep start_ns "$outf")
-	grep -v '^connected' "$outf" | tf_diag
-	rm -f "$outf"
-	errno=$(tf_field "$out" errno)
-	start=$(tf_field "$out" start_ns)
-	end=$(tf_field "$out" end_ns)
-	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
-		check_err 1 "recv(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
-	fi
+	tcpfaultctl -n "$rule_ns" rule add $rule || { check_err 1 "rule '$rule' refused"; log_test "$desc"; tf_stop "$TF_SEND_PID"; return; }
+	tf_send_release "recv()" ETIMEDOUT
+	start=$TF_START end=$TF_END
 
 	gaps=$(data_gaps "$rule_ns")
 	last=${gaps##*last_ts }
@@ -120,14 +89,9 @@ data_timeout()
 	gaps=${gaps% count*}
 	echo "# measured: $count data packets, gaps$gaps s"
 	if [ -n "$end" ] && [ -n "$last" ]; then
-		echo "# measured: ETIMEDOUT $(awk -v e="$end" -v l="$last" -v s="$start" \
-			'BEGIN { printf "%.3f s after the last retransmission, %.3f s after send()", (e - l) / 1e9, (e - s) / 1e9 }')"
+		echo "# measured: ETIMEDOUT $(tf_secs "$last" "$end") s after the last retransmission, $(tf_secs "$start" "$end") s after send()"
 	fi
-	if [ -n "$end" ]; then
-		tf_check_timeline "gaps against the model" "$rule_ns" --model data --end "$end" "${model[@]}"
-	else
-		check_err 1 "no end_ns: recv() did not end"
-	fi
+	tf_check_give_up "recv() did not end" "$rule_ns" data "$end" "${model[@]}"
 	tcpfaultctl -n "$rule_ns" rule flush
 
 	log_test "$desc"

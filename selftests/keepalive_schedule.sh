@@ -33,14 +33,13 @@ ALL_TESTS="
 	test_sysctls_egress
 	test_user_timeout
 "
-
-SRV_ADDR=10.0.1.2
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_defaults=8000"
 
 setup()
 {
-	setup_ns cli srv || return 1
-	tf_veth "$cli" 10.0.1.1 "$srv" "$SRV_ADDR" || return 1
-	tf_listen_in "$srv" "$SRV_ADDR" "$TF_PORT" || return 1
+	tf_pair_setup
 }
 
 cleanup()
@@ -55,22 +54,13 @@ cleanup()
 ka_case()
 {
 	local desc=$1 rule_ns=$2 rules=$3 margs=$4
-	local ready go pid out rc errno start end dir=in r
+	local start end dir=in r
 	local -a model
 
 	shift 4
 	tf_reset "$cli" && tf_reset "$srv" || { check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; }
-	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
-	go=$(mktemp -u /tmp/tf_go.XXXXXX)
-	mkfifo "$go"
-	out=$(mktemp /tmp/tf_out.XXXXXX)
-	ip netns exec "$cli" tf_idle --keepalive --ready "$ready" --go "$go" --timeout 30000 \
-		"$@" "$SRV_ADDR" "$TF_PORT" >"$out" &
-	pid=$!
-	if ! slowwait 60 test -e "$ready"; then
-		kill "$pid" 2>/dev/null
-		rm -f "$go" "$ready" "$out"
-		check_err 1 "the client did not connect in 60 s"; log_test "$desc"
+	if ! tf_idle_go "$cli" "$TF_SRV_ADDR" "$TF_PORT" --keepalive --timeout 30000 "$@"; then
+		check_err 1 "the client did not connect"; log_test "$desc"
 		return
 	fi
 	IFS=';' read -ra rl <<<"$rules"
@@ -79,21 +69,11 @@ ka_case()
 		tf_check_cmd "rule '$r'" tcpfaultctl -n "$rule_ns" rule add $r
 		[[ $r == *"dir out"*"stage probe"* ]] && dir=out
 	done
-	echo go >"$go"
-	wait "$pid"
-	rc=$?
-	rm -f "$go" "$ready"
-	tf_diag <"$out"
-	errno=$(tf_field "$(cat "$out")" errno)
-	start=$(tf_field "$(cat "$out")" start_ns)
-	end=$(tf_field "$(cat "$out")" end_ns)
-	rm -f "$out"
-	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
-		check_err 1 "recv(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
-	fi
+	tf_idle_release "recv()" ETIMEDOUT
+	start=$TF_START end=$TF_END
 	if [ -n "$start" ] && [ -n "$end" ]; then
 		echo "# measured: probe gaps from SO_KEEPALIVE$(tf_probe_gaps "$rule_ns" "$start" "$dir") s;" \
-			"ETIMEDOUT $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after SO_KEEPALIVE"
+			"ETIMEDOUT $(tf_secs "$start" "$end") s after SO_KEEPALIVE"
 		# shellcheck disable=SC2206
 		model=(--kernel "$TF_RELEASE" $margs)
 		tf_check_timeline "gaps against the model" "$rule_ns" --model keepalive \
@@ -112,6 +92,14 @@ ka_case()
 PROBE_DROP_SRV="dir in dport $TF_PORT stage probe action drop;dir in dport $TF_PORT stage rst action log"
 DROP_ANSWERS_CLI="dir in sport $TF_PORT action drop;dir out dport $TF_PORT stage probe action log"
 PROBE_DROP_CLI="dir out dport $TF_PORT stage probe action drop"
+
+# ka_sysctls TIME INTVL PROBES: cli's tcp_keepalive_* sysctls.
+ka_sysctls()
+{
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time "$1"
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl "$2"
+	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes "$3"
+}
 
 test_defaults()
 {
@@ -135,24 +123,18 @@ test_options()
 
 test_sysctls()
 {
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time 30
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl 5
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes 4
+	ka_sysctls 30 5 4
 	ka_case "sysctls tcp_keepalive_time=30 intvl=5 probes=4, probes dropped at srv ingress: ETIMEDOUT on schedule" \
 		"$srv" "$PROBE_DROP_SRV" \
 		"tcp_keepalive_time=30 tcp_keepalive_intvl=5 tcp_keepalive_probes=4"
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time 7200
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl 75
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes 9
+	ka_sysctls 7200 75 9
 }
 
 # Loss looks like loss: the probes consumed at the client's own egress give
 # the schedule of the ingress case above.
 test_sysctls_egress()
 {
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_time 30
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_intvl 5
-	tf_sysctl "$cli" net.ipv4.tcp_keepalive_probes 4
+	ka_sysctls 30 5 4
 	ka_case "sysctls 30/5/4, probes dropped at cli egress: the same schedule as at srv ingress" \
 		"$cli" "$PROBE_DROP_CLI" \
 		"tcp_keepalive_time=30 tcp_keepalive_intvl=5 tcp_keepalive_probes=4"

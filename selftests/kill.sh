@@ -98,12 +98,7 @@ hold()
 
 stop_holds()
 {
-	local pid
-
-	for pid in "${HOLDS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	tf_stop "${HOLDS[@]}"
 	HOLDS=()
 }
 

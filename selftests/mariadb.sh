@@ -77,7 +77,7 @@ skip_unsupported()
 }
 
 # While the client waits, a case looks with builtins only (tf_nap,
-# tf_mariadb_sockets, tf_mono_ns): see tcpfault_lib.sh.
+# tf_mariadb_sockets, tf_mono_ns): see tf_app_lib.sh, tf_core_lib.sh.
 
 # wait_state STATE: until a socket of port 3306 is in STATE (up to 10 s).
 wait_state()

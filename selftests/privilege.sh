@@ -54,12 +54,7 @@ setup()
 
 cleanup()
 {
-	local p
-
-	for p in "${HOLDERS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	tf_stop "${HOLDERS[@]}"
 	cleanup_all_ns
 	[ -z "$TMP" ] || rm -rf "$TMP"
 }

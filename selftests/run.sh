@@ -9,7 +9,9 @@
 # runs only those cases of the suites (each suite's ALL_TESTS names them);
 # a name that is no case of any suite run is an error.
 # The helpers and the kselftest cache are built on the host first:
-# `make -C selftests`.
+# `make -C selftests`. TCPFAULT_CLOCK (run-in-vm sets it), TCPFAULT_LONG,
+# TCPFAULT_TOLERANCE_MS and KSFT_MACHINE_SLOW: see tf_core_lib.sh and
+# Documentation/admin-guide.rst, Running suites.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,11 +44,12 @@ if [ ! -d /sys/module/tcpfault ]; then
 	insmod "$ko" || { echo "run.sh: insmod $ko failed" >&2; exit 1; }
 fi
 
-# In a run-in-vm guest, leave hang detection to the runner's wall-clock
-# limit: under --clock virtual the guest clock leaps to the next timer
-# whenever the guest idles, also while it waits for the 9p root, so a
-# guest-time timeout can expire in a fraction of a second of real time.
-if [ "${TCPFAULT_VM:-}" = 1 ] && [ -z "${kselftest_override_timeout:-}" ]; then
+# Under the virtual clock (scripts/run-in-vm --clock virtual), leave hang
+# detection to the runner's wall-clock limit: the guest clock leaps to the
+# next timer whenever the guest idles, also while it waits for the 9p
+# root, so a guest-time timeout can expire in a fraction of a second of
+# real time. Under a real clock the settings file's timeout applies.
+if [ "${TCPFAULT_CLOCK:-}" = virtual ] && [ -z "${kselftest_override_timeout:-}" ]; then
 	export kselftest_override_timeout=0
 fi
 

@@ -67,6 +67,9 @@ ALL_TESTS="
 	test_server_restart
 	test_clear
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_silent_listen=1870 test_lb_idle_reset=1150"
 
 CLI_ADDR=10.0.1.1
 SRV_ADDR=10.0.1.2
@@ -127,11 +130,7 @@ setup()
 
 cleanup()
 {
-	local pid
-
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
+	tf_stop "${PIDS[@]}"
 	[ -z "$TMPD" ] || rm -rf "$TMPD"
 	cleanup_all_ns
 }

@@ -67,17 +67,13 @@ syn_gaps()
 syn_timeout()
 {
 	local desc=$1 rule_ns=$2 rule=$3 retries=$4 syncnt=${5:-}
-	local out rc errno end start gaps last model=() copt=()
+	local out end start gaps last model=() copt=()
 
 	tf_reset "$rule_ns" || { check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; }
 	# shellcheck disable=SC2086
 	tcpfaultctl -n "$rule_ns" rule add $rule || { check_err 1 "rule '$rule' refused"; log_test "$desc"; return; }
-	if [ "$retries" = default ]; then
-		retries=$(ip netns exec "$cli" sysctl -n net.ipv4.tcp_syn_retries)
-		[ "$retries" = 6 ] || check_err 1 "tcp_syn_retries default is $retries, not 6"
-	else
-		tf_sysctl "$cli" net.ipv4.tcp_syn_retries "$retries"
-	fi
+	tf_sysctl_case "$cli" net.ipv4.tcp_syn_retries "$retries" 6
+	retries=$TF_SYSCTL
 	model=(--kernel "$TF_RELEASE" "tcp_syn_retries=$retries")
 	if [ -n "$syncnt" ]; then
 		copt=(--syncnt "$syncnt")
@@ -85,27 +81,16 @@ syn_timeout()
 	fi
 
 	out=$(ip netns exec "$cli" tf_connect "${copt[@]}" --timeout 900 "$SRV_ADDR" "$TF_PORT" 2>&1)
-	rc=$?
-	echo "$out" | tf_diag
-	errno=$(tf_field "$out" errno)
-	start=$(tf_field "$out" start_ns)
-	end=$(tf_field "$out" end_ns)
-	if [ "$rc" -ne 1 ] || [ "$errno" != ETIMEDOUT ]; then
-		check_err 1 "connect(): errno ${errno:-?} (exit $rc), expected ETIMEDOUT"
-	fi
+	tf_timed_result "connect()" "$out" $? ETIMEDOUT
+	start=$TF_START end=$TF_END
 
 	gaps=$(syn_gaps "$rule_ns")
 	last=${gaps##*last_ts }
 	gaps=${gaps% last_ts*}
 	if [ -n "$end" ] && [ -n "$last" ] && [ "$last" != "$gaps" ]; then
-		echo "# measured: SYN gaps$gaps s; ETIMEDOUT $(awk -v e="$end" -v l="$last" -v s="$start" \
-			'BEGIN { printf "%.3f s after the last SYN, %.3f s after connect()", (e - l) / 1e9, (e - s) / 1e9 }')"
+		echo "# measured: SYN gaps$gaps s; ETIMEDOUT $(tf_secs "$last" "$end") s after the last SYN, $(tf_secs "$start" "$end") s after connect()"
 	fi
-	if [ -n "$end" ]; then
-		tf_check_timeline "gaps against the model" "$rule_ns" --model syn --end "$end" "${model[@]}"
-	else
-		check_err 1 "no end_ns: connect() did not end"
-	fi
+	tf_check_give_up "connect() did not end" "$rule_ns" syn "$end" "${model[@]}"
 	tcpfaultctl -n "$rule_ns" rule flush
 
 	log_test "$desc"

@@ -56,11 +56,7 @@ setup()
 
 cleanup()
 {
-	local pid
-
-	for pid in "${CONNECTS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
+	tf_stop "${CONNECTS[@]}"
 	cleanup_all_ns
 }
 

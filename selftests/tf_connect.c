@@ -41,93 +41,38 @@ static void usage(FILE *f)
 		prog);
 }
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long syncnt = 0, user_timeout = 0, timeout = 0, port;
-	bool have_syncnt = false, have_ut = false;
 	const char *bind_addr = NULL, *send_text = NULL;
 	struct sockaddr_storage dst, src;
 	socklen_t dlen, slen;
 	unsigned long long start, end;
+	const struct tf_opt opts[] = {
+		OPT_UINT("--syncnt", &syncnt, 1, 127),
+		OPT_UINT("--user-timeout", &user_timeout, 0, 0x7fffffff),
+		OPT_UINT("--timeout", &timeout, 0, 1000000),
+		OPT_STR("--bind", &bind_addr),
+		OPT_STR("--send", &send_text),
+		OPT_END
+	};
 	int fd, ret, err;
 
-	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
-		const char *opt = argv[1];
-
-		if (!strcmp(opt, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (argc < 3) {
-			fprintf(stderr, "%s: \"%s\" needs a value\n", prog, opt);
-			return 2;
-		}
-		if (!strcmp(opt, "--syncnt")) {
-			if (!parse_uint(argv[2], 127, &syncnt) || !syncnt)
-				return invarg(argv[2], opt);
-			have_syncnt = true;
-		} else if (!strcmp(opt, "--user-timeout")) {
-			if (!parse_uint(argv[2], 0x7fffffff, &user_timeout))
-				return invarg(argv[2], opt);
-			have_ut = true;
-		} else if (!strcmp(opt, "--timeout")) {
-			if (!parse_uint(argv[2], 1000000, &timeout))
-				return invarg(argv[2], opt);
-		} else if (!strcmp(opt, "--bind")) {
-			bind_addr = argv[2];
-		} else if (!strcmp(opt, "--send")) {
-			send_text = argv[2];
-		} else {
-			fprintf(stderr, "%s: unknown option \"%s\"\n", prog, opt);
-			usage(stderr);
-			return 2;
-		}
-		argc -= 2;
-		argv += 2;
-	}
-	if (argc != 3) {
-		usage(stderr);
-		return 2;
-	}
-	if (!parse_uint(argv[2], 65535, &port) || !port)
-		return invarg(argv[2], "PORT");
-	if (!parse_addr(argv[1], port, &dst, &dlen))
-		return invarg(argv[1], "ADDR");
+	ret = parse_args(&argc, &argv, opts, usage, &dst, &dlen, &port);
+	if (ret >= 0)
+		return ret;
 	if (bind_addr && (!parse_addr(bind_addr, 0, &src, &slen) ||
 			  src.ss_family != dst.ss_family))
 		return invarg(bind_addr, "--bind");
 
-	fd = socket(dst.ss_family, SOCK_STREAM, 0);
-	if (fd < 0) {
-		perror("tf_connect: socket");
+	fd = tcp_socket(dst.ss_family, user_timeout);
+	if (fd < 0 || (syncnt && setint(fd, IPPROTO_TCP, TCP_SYNCNT, syncnt, "TCP_SYNCNT")))
 		return 2;
-	}
-	if (have_syncnt && setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &(int){ syncnt },
-				      sizeof(int))) {
-		perror("tf_connect: TCP_SYNCNT");
-		return 2;
-	}
-	if (have_ut && setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-				  &(unsigned int){ user_timeout }, sizeof(unsigned int))) {
-		perror("tf_connect: TCP_USER_TIMEOUT");
-		return 2;
-	}
 	if (bind_addr && bind(fd, (struct sockaddr *)&src, slen)) {
 		perror("tf_connect: bind");
 		return 2;
 	}
-	if (timeout) {
-		/* No SA_RESTART: the alarm interrupts connect() with EINTR. */
-		struct sigaction sa = { .sa_handler = on_alarm };
-
-		sigaction(SIGALRM, &sa, NULL);
-		alarm(timeout);
-	}
+	arm_alarm(timeout);
 
 	/*
 	 * Fault the whole program in now: under a virtual clock a page read

@@ -55,72 +55,40 @@ static void on_usr1(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_storage ss, local;
-	socklen_t len, llen = sizeof(local);
+	struct sockaddr_storage ss;
+	socklen_t len;
 	unsigned long port, bytes = 0;
 	bool no_read = false, write_after = false;
 	const char *ready = NULL;
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	static char buf[65536];
+	const struct tf_opt opts[] = {
+		OPT_UINT("--send", &bytes, 0, sizeof(buf)),
+		OPT_FLAG("--no-read", &no_read),
+		OPT_FLAG("--write-after", &write_after),
+		OPT_STR("--ready", &ready),
+		OPT_END
+	};
 	ssize_t n;
 	int fd, err;
 
-	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
-		const char *opt = argv[1];
-
-		if (!strcmp(opt, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(opt, "--no-read")) {
-			no_read = true;
-			argc--, argv++;
-			continue;
-		} else if (!strcmp(opt, "--write-after")) {
-			write_after = true;
-			argc--, argv++;
-			continue;
-		}
-		if (argc < 3) {
-			fprintf(stderr, "%s: \"%s\" needs a value\n", prog, opt);
-			return 2;
-		}
-		if (!strcmp(opt, "--send")) {
-			if (!parse_uint(argv[2], sizeof(buf), &bytes))
-				return invarg(argv[2], opt);
-		} else if (!strcmp(opt, "--ready")) {
-			ready = argv[2];
-		} else {
-			fprintf(stderr, "%s: unknown option \"%s\"\n", prog, opt);
-			usage(stderr);
-			return 2;
-		}
-		argc -= 2, argv += 2;
-	}
-	if (argc != 3) {
-		usage(stderr);
-		return 2;
-	}
-	if (!parse_uint(argv[2], 65535, &port) || !port)
-		return invarg(argv[2], "PORT");
-	if (!parse_addr(argv[1], port, &ss, &len))
-		return invarg(argv[1], "ADDR");
+	err = parse_args(&argc, &argv, opts, usage, &ss, &len, &port);
+	if (err >= 0)
+		return err;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	/* No SA_RESTART: SIGUSR1 interrupts the read to send the ping. */
 	sigaction(SIGUSR1, &sa, NULL);
 	memset(buf, 'x', sizeof(buf));
 
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
-		fprintf(stderr, "%s: connect: %s\n", prog, strerror(errno));
+	fd = tcp_connect(&ss, len, 0);
+	if (fd < 0)
 		return 2;
-	}
 	if (bytes && send(fd, buf, bytes, 0) != (ssize_t)bytes) {
 		fprintf(stderr, "%s: send: %s\n", prog, strerror(errno));
 		return 2;
 	}
-	getsockname(fd, (struct sockaddr *)&local, &llen);
-	if (!write_ready(ready, "sport %u\n", addr_port(&local)))
+	if (!write_ready(ready, "sport %u\n", local_port(fd)))
 		return 2;
 
 	for (;;) {

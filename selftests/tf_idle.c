@@ -53,22 +53,6 @@ static void usage(FILE *f)
 		prog);
 }
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-static int setint(int fd, int level, int opt, unsigned long v, const char *name)
-{
-	int val = v;
-
-	if (setsockopt(fd, level, opt, &val, sizeof(val)) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, name, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* Waits (1 ms steps, at most 10 s) until everything sent is acknowledged. */
 static void wait_acked(int fd)
 {
@@ -91,84 +75,38 @@ int main(int argc, char **argv)
 	unsigned int nsends = 0, i;
 	bool keepalive = false;
 	const char *ready = NULL, *go = NULL;
-	struct sockaddr_storage dst, src;
-	socklen_t dlen, slen = sizeof(src);
+	struct sockaddr_storage dst;
+	socklen_t dlen;
 	unsigned long long start = 0, end;
 	struct tcp_info ti;
 	socklen_t tlen = sizeof(ti);
-	unsigned int rto_ms = 0;
+	unsigned int rto_ms = 0, sport;
 	static char buf[65536];
+	const struct tf_opt opts[] = {
+		OPT_FLAG("--keepalive", &keepalive),
+		OPT_UINT("--keepidle", &keepidle, 1, 32767),
+		OPT_UINT("--keepintvl", &keepintvl, 1, 32767),
+		OPT_UINT("--keepcnt", &keepcnt, 1, 127),
+		OPT_UINT("--user-timeout", &user_timeout, 0, 0x7fffffff),
+		OPT_UINT("--timeout", &timeout, 0, 1000000),
+		OPT_UINTS("--send", sends, &nsends, sizeof(buf)),
+		OPT_STR("--ready", &ready),
+		OPT_STR("--go", &go),
+		OPT_END
+	};
 	ssize_t n;
 	int fd, err;
 
-	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
-		const char *opt = argv[1];
-		unsigned long *v = NULL, max = 0;
-
-		if (!strcmp(opt, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(opt, "--keepalive")) {
-			keepalive = true;
-			argc--, argv++;
-			continue;
-		}
-		if (argc < 3) {
-			fprintf(stderr, "%s: \"%s\" needs a value\n", prog, opt);
-			return 2;
-		}
-		if (!strcmp(opt, "--keepidle"))
-			v = &keepidle, max = 32767;
-		else if (!strcmp(opt, "--keepintvl"))
-			v = &keepintvl, max = 32767;
-		else if (!strcmp(opt, "--keepcnt"))
-			v = &keepcnt, max = 127;
-		else if (!strcmp(opt, "--user-timeout"))
-			v = &user_timeout, max = 0x7fffffff;
-		else if (!strcmp(opt, "--timeout"))
-			v = &timeout, max = 1000000;
-		else if (!strcmp(opt, "--send")) {
-			if (nsends == MAX_SENDS)
-				return invarg(argv[2], opt);
-			v = &sends[nsends++], max = sizeof(buf);
-		} else if (!strcmp(opt, "--ready"))
-			ready = argv[2];
-		else if (!strcmp(opt, "--go"))
-			go = argv[2];
-		else {
-			fprintf(stderr, "%s: unknown option \"%s\"\n", prog, opt);
-			usage(stderr);
-			return 2;
-		}
-		if (v && (!parse_uint(argv[2], max, v) || (*v == 0 && opt[2] == 'k')))
-			return invarg(argv[2], opt);
-		argc -= 2, argv += 2;
-	}
-	if (argc != 3) {
-		usage(stderr);
-		return 2;
-	}
-	if (!parse_uint(argv[2], 65535, &port) || !port)
-		return invarg(argv[2], "PORT");
-	if (!parse_addr(argv[1], port, &dst, &dlen))
-		return invarg(argv[1], "ADDR");
+	err = parse_args(&argc, &argv, opts, usage, &dst, &dlen, &port);
+	if (err >= 0)
+		return err;
 	memset(buf, 'x', sizeof(buf));
 	mlockall(MCL_CURRENT);
 
-	fd = socket(dst.ss_family, SOCK_STREAM, 0);
-	if (fd < 0) {
-		perror("tf_idle: socket");
+	fd = tcp_connect(&dst, dlen, user_timeout);
+	if (fd < 0)
 		return 2;
-	}
-	if (user_timeout && setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, user_timeout,
-				   "TCP_USER_TIMEOUT"))
-		return 2;
-	if (connect(fd, (struct sockaddr *)&dst, dlen) < 0) {
-		fprintf(stderr, "%s: connect: %s\n", prog, strerror(errno));
-		return 2;
-	}
-	getsockname(fd, (struct sockaddr *)&src, &slen);
+	sport = local_port(fd);
 	if (!write_ready(ready, "connected\n"))
 		return 2;
 	if (go) {
@@ -202,13 +140,7 @@ int main(int argc, char **argv)
 	}
 	if (!getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen))
 		rto_ms = ti.tcpi_rto / 1000;
-	if (timeout) {
-		/* No SA_RESTART: the alarm interrupts recv() with EINTR. */
-		struct sigaction sa = { .sa_handler = on_alarm };
-
-		sigaction(SIGALRM, &sa, NULL);
-		alarm(timeout);
-	}
+	arm_alarm(timeout);
 	do
 		n = recv(fd, buf, sizeof(buf), 0);
 	while (n > 0);
@@ -217,7 +149,7 @@ int main(int argc, char **argv)
 	alarm(0);
 	printf("start_ns %llu end_ns %llu elapsed_ms %llu errno %s rto_ms %u sport %u\n",
 	       start, end, (end - start) / 1000000, errno_name(err), rto_ms,
-	       addr_port(&src));
+	       sport);
 	fflush(stdout);
 	close(fd);
 	return err ? 1 : 0;

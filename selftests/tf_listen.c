@@ -67,59 +67,33 @@ int main(int argc, char **argv)
 	const char *ready = NULL;
 	unsigned long backlog = 128, port, syncnt = 0;
 	enum mode mode = MODE_HOLD;
+	bool echo = false, http = false;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, one = 1;
+	const struct tf_opt opts[] = {
+		OPT_FLAG("--echo", &echo),
+		OPT_FLAG("--http", &http),
+		OPT_STR("--ready", &ready),
+		OPT_UINT("--backlog", &backlog, 0, 65535),
+		OPT_UINT("--syncnt", &syncnt, 1, 127),
+		OPT_END
+	};
+	int fd, ret;
 	nfds_t nfds = 1, i;
 
-	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
-		const char *opt = argv[1];
-
-		if (!strcmp(opt, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(opt, "--echo")) {
-			mode = MODE_ECHO;
-			argc--, argv++;
-			continue;
-		} else if (!strcmp(opt, "--http")) {
-			mode = MODE_HTTP;
-			argc--, argv++;
-			continue;
-		}
-		if (argc < 3) {
-			fprintf(stderr, "%s: \"%s\" needs a value\n", prog, opt);
-			return 2;
-		}
-		if (!strcmp(opt, "--ready")) {
-			ready = argv[2];
-		} else if (!strcmp(opt, "--backlog")) {
-			if (!parse_uint(argv[2], 65535, &backlog))
-				return invarg(argv[2], opt);
-		} else if (!strcmp(opt, "--syncnt")) {
-			if (!parse_uint(argv[2], 127, &syncnt) || !syncnt)
-				return invarg(argv[2], opt);
-		} else {
-			fprintf(stderr, "%s: unknown option \"%s\"\n", prog, opt);
-			usage(stderr);
-			return 2;
-		}
-		argc -= 2;
-		argv += 2;
-	}
-	if (argc != 3) {
-		usage(stderr);
+	ret = parse_args(&argc, &argv, opts, usage, &ss, &len, &port);
+	if (ret >= 0)
+		return ret;
+	if (echo && http) {
+		fprintf(stderr, "%s: --echo and --http exclude each other\n", prog);
 		return 2;
 	}
-	if (!parse_uint(argv[2], 65535, &port) || !port)
-		return invarg(argv[2], "PORT");
-	if (!parse_addr(argv[1], port, &ss, &len))
-		return invarg(argv[1], "ADDR");
+	mode = echo ? MODE_ECHO : http ? MODE_HTTP : MODE_HOLD;
 
 	signal(SIGPIPE, SIG_IGN);
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    (syncnt && setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &(int){ syncnt }, sizeof(int))) ||
+	if (fd < 0 || setint(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") ||
+	    (syncnt && setint(fd, IPPROTO_TCP, TCP_SYNCNT, syncnt, "TCP_SYNCNT")) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog)) {
 		fprintf(stderr, "%s: %s port %lu: %s\n", prog, argv[1], port,
 			strerror(errno));

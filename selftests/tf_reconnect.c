@@ -158,15 +158,6 @@ static int connect_to(const struct sockaddr_storage *ss, socklen_t len, int *err
 	return fd;
 }
 
-static unsigned int local_port(int fd)
-{
-	struct sockaddr_storage local;
-	socklen_t llen = sizeof(local);
-
-	getsockname(fd, (struct sockaddr *)&local, &llen);
-	return addr_port(&local);
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long port, ping_ms = 10, interval = 1, attempts = 1000, pings = 0, i;
@@ -177,48 +168,20 @@ int main(int argc, char **argv)
 	socklen_t len;
 	int fd, err, first;
 	ssize_t last;
+	const struct tf_opt opts[] = {
+		OPT_STR("--user", &user),
+		OPT_UINT("--ping", &ping_ms, 0, 60000),
+		OPT_UINT("--interval", &interval, 0, 600000),
+		OPT_UINT("--attempts", &attempts, 1, 1000000),
+		OPT_STR("--ready", &ready),
+		OPT_END
+	};
 
-	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
-		const char *opt = argv[1];
-
-		if (!strcmp(opt, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (argc < 3) {
-			fprintf(stderr, "%s: \"%s\" needs a value\n", prog, opt);
-			return 2;
-		}
-		if (!strcmp(opt, "--user")) {
-			user = argv[2];
-			if (strlen(user) > 64)
-				return invarg(argv[2], opt);
-		} else if (!strcmp(opt, "--ping")) {
-			if (!parse_uint(argv[2], 60000, &ping_ms))
-				return invarg(argv[2], opt);
-		} else if (!strcmp(opt, "--interval")) {
-			if (!parse_uint(argv[2], 600000, &interval))
-				return invarg(argv[2], opt);
-		} else if (!strcmp(opt, "--attempts")) {
-			if (!parse_uint(argv[2], 1000000, &attempts) || !attempts)
-				return invarg(argv[2], opt);
-		} else if (!strcmp(opt, "--ready")) {
-			ready = argv[2];
-		} else {
-			fprintf(stderr, "%s: unknown option \"%s\"\n", prog, opt);
-			usage(stderr);
-			return 2;
-		}
-		argc -= 2, argv += 2;
-	}
-	if (argc != 3) {
-		usage(stderr);
-		return 2;
-	}
-	if (!parse_uint(argv[2], 65535, &port) || !port)
-		return invarg(argv[2], "PORT");
-	if (!parse_addr(argv[1], port, &ss, &len))
-		return invarg(argv[1], "ADDR");
+	err = parse_args(&argc, &argv, opts, usage, &ss, &len, &port);
+	if (err >= 0)
+		return err;
+	if (strlen(user) > 64)
+		return invarg(user, "--user");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 

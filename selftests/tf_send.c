@@ -45,74 +45,36 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	unsigned long user_timeout = 0, bytes = 100, port;
-	bool have_ut = false, do_close = false;
+	bool do_close = false;
 	const char *go = NULL;
 	struct sockaddr_storage dst;
-	struct sockaddr_storage src;
-	socklen_t dlen, slen = sizeof(src);
+	socklen_t dlen;
 	unsigned long long start, end;
 	static char buf[65536];
+	const struct tf_opt opts[] = {
+		OPT_UINT("--user-timeout", &user_timeout, 0, 0x7fffffff),
+		OPT_UINT("--bytes", &bytes, 1, sizeof(buf)),
+		OPT_FLAG("--close", &do_close),
+		OPT_STR("--go", &go),
+		OPT_END
+	};
 	struct stat st;
 	int fd, err = 0;
 	ssize_t n;
 
-	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
-		const char *opt = argv[1];
-
-		if (!strcmp(opt, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(opt, "--close")) {
-			do_close = true;
-			argc--, argv++;
-			continue;
-		}
-		if (argc < 3) {
-			fprintf(stderr, "%s: \"%s\" needs a value\n", prog, opt);
-			return 2;
-		}
-		if (!strcmp(opt, "--user-timeout") && parse_uint(argv[2], 0x7fffffff, &user_timeout)) {
-			have_ut = true;
-		} else if (!strcmp(opt, "--bytes") && parse_uint(argv[2], sizeof(buf), &bytes) && bytes) {
-			;
-		} else if (!strcmp(opt, "--go")) {
-			go = argv[2];
-		} else {
-			fprintf(stderr, "%s: bad option or value \"%s %s\"\n", prog, opt, argv[2]);
-			usage(stderr);
-			return 2;
-		}
-		argc -= 2;
-		argv += 2;
-	}
-	if (argc != 3 || !go) {
+	err = parse_args(&argc, &argv, opts, usage, &dst, &dlen, &port);
+	if (err >= 0)
+		return err;
+	if (!go) {
+		fprintf(stderr, "%s: --go FILE is required\n", prog);
 		usage(stderr);
 		return 2;
 	}
-	if (!parse_uint(argv[2], 65535, &port) || !port) {
-		fprintf(stderr, "%s: invalid value \"%s\" for \"PORT\"\n", prog, argv[2]);
-		return 2;
-	}
-	if (!parse_addr(argv[1], port, &dst, &dlen))
-		return invarg(argv[1], "ADDR");
 
-	fd = socket(dst.ss_family, SOCK_STREAM, 0);
-	if (fd < 0) {
-		perror("tf_send: socket");
+	fd = tcp_connect(&dst, dlen, user_timeout);
+	if (fd < 0)
 		return 2;
-	}
-	if (have_ut && setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-				  &(unsigned int){ user_timeout }, sizeof(unsigned int))) {
-		perror("tf_send: TCP_USER_TIMEOUT");
-		return 2;
-	}
-	if (connect(fd, (struct sockaddr *)&dst, dlen)) {
-		perror("tf_send: connect");
-		return 2;
-	}
-	getsockname(fd, (struct sockaddr *)&src, &slen);
-	printf("connected sport %u\n", addr_port(&src));
+	printf("connected sport %u\n", local_port(fd));
 	fflush(stdout);
 
 	while (stat(go, &st))

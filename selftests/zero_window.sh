@@ -32,15 +32,15 @@ ALL_TESTS="
 	test_egress_retries_5
 	test_default_retries
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1.
+LONG_TESTS="test_answered=600 test_default_retries=930"
 
-SRV_ADDR=10.0.1.2
 WINDOW0="dir in sport $TF_PORT stage ack action window 0"
 
 setup()
 {
-	setup_ns cli srv || return 1
-	tf_veth "$cli" 10.0.1.1 "$srv" "$SRV_ADDR" || return 1
-	tf_listen_in "$srv" "$SRV_ADDR" "$TF_PORT" || return 1
+	tf_pair_setup
 }
 
 cleanup()
@@ -57,21 +57,12 @@ cleanup()
 zw_case()
 {
 	local desc=$1 rule_ns=$2 dir=$3 crules=$4 srules=$5 margs=$6 expect=$7 timeout=$8
-	local ready go pid out rc errno start end rto r
+	local errno start end rto r
 	local -a model endarg=()
 
 	tf_reset "$cli" && tf_reset "$srv" || { check_err 1 "tcpfaultctl rule flush or events --clear failed"; log_test "$desc"; return; }
-	ready=$(mktemp -u /tmp/tf_idle.XXXXXX)
-	go=$(mktemp -u /tmp/tf_go.XXXXXX)
-	mkfifo "$go"
-	out=$(mktemp /tmp/tf_out.XXXXXX)
-	ip netns exec "$cli" tf_idle --send 1000 --send 1000 --ready "$ready" --go "$go" \
-		--timeout "$timeout" "$SRV_ADDR" "$TF_PORT" >"$out" &
-	pid=$!
-	if ! slowwait 60 test -e "$ready"; then
-		kill "$pid" 2>/dev/null
-		rm -f "$go" "$ready" "$out"
-		check_err 1 "the client did not connect in 60 s"; log_test "$desc"
+	if ! tf_idle_go "$cli" "$TF_SRV_ADDR" "$TF_PORT" --send 1000 --send 1000 --timeout "$timeout"; then
+		check_err 1 "the client did not connect"; log_test "$desc"
 		return
 	fi
 	IFS=';' read -ra rl <<<"$crules"
@@ -85,25 +76,14 @@ zw_case()
 		[ -z "$r" ] || tcpfaultctl -n "$srv" rule add $r
 		check_err $? "server rule '$r' refused"
 	done
-	echo go >"$go"
-	wait "$pid"
-	rc=$?
-	rm -f "$go" "$ready"
-	tf_diag <"$out"
-	errno=$(tf_field "$(cat "$out")" errno)
-	start=$(tf_field "$(cat "$out")" start_ns)
-	end=$(tf_field "$(cat "$out")" end_ns)
-	rto=$(tf_field "$(cat "$out")" rto_ms)
-	rm -f "$out"
-	if [ "$rc" -ne 1 ] || [ "$errno" != "$expect" ]; then
-		check_err 1 "recv(): errno ${errno:-?} (exit $rc), expected $expect"
-	fi
+	tf_idle_release "recv()" "$expect"
+	errno=$TF_ERRNO start=$TF_START end=$TF_END rto=$TF_RTO_MS
 	if [ "$(tf_count_events "$cli" 'verdict window')" -lt 1 ]; then
 		check_err 1 "no ACK had its window rewritten"
 	fi
 	if [ -n "$start" ] && [ -n "$end" ] && [ -n "$rto" ]; then
 		echo "# measured (icsk_rto $rto ms): probe gaps from the held-back write$(tf_probe_gaps "$rule_ns" "$start" "$dir") s;" \
-			"$errno $(awk -v e="$end" -v s="$start" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s after it"
+			"$errno $(tf_secs "$start" "$end") s after it"
 		# shellcheck disable=SC2206
 		model=(--kernel "$TF_RELEASE" rto_ms="$rto" $margs)
 		[ "$expect" = ETIMEDOUT ] && endarg=(--end "$end")

@@ -8,8 +8,13 @@
 # - TESTS="a b" runs only those cases, an unknown name fails;
 # - a failing step of the suite's own setup() is a FAIL naming the step,
 #   not a SKIP;
+# - the clocks: under a real clock a case of LONG_TESTS over the bound
+#   skips naming the command that runs it, TCPFAULT_LONG=1 runs it,
+#   KSFT_MACHINE_SLOW=yes makes a timing miss an XFAIL, bad values are
+#   refused, and the host-jitter tolerance passes a gap late by less
+#   than it, never a wrong count;
 # - the suites themselves: every case in ALL_TESTS is a function, no check
-#   ends in "|| ok=0", no wait is an sh -c string.
+#   ends in "|| ok=0", no wait is an sh -c string, LONG_TESTS names cases.
 # Needs kselftest's net/lib.sh (make -C selftests extracts it).
 set -u
 
@@ -137,10 +142,76 @@ has "not ok 1 test_a (setup failed)"
 has "not ok 2 test_b (setup failed)"
 hasnt "SKIP"
 
+suite clocks '
+ALL_TESTS="test_short test_long test_timing"
+LONG_TESTS="test_long=1000 test_short=10"
+setup() { :; }
+test_short() { log_test "short"; }
+test_long() { log_test "long"; }
+test_timing()
+{
+	xfail_on_slow check_err 1 "a gap outside its window"
+	log_test "timing"
+}
+'
+
+CASE="real clock: a long case skips, with the command that runs it"
+run clocks TCPFAULT_CLOCK=real
+status 1
+has "ok 1 short"
+has "ok 2 test_long (waits ~1000 s, over 300 s of a real clock: run it with TCPFAULT_LONG=1 TESTS=test_long ./clocks"
+has "# SKIP"
+has "not ok 3 timing"
+
+CASE="TCPFAULT_LONG=1 and the virtual clock run it"
+run clocks TCPFAULT_LONG=1
+has "ok 2 long"
+run clocks TCPFAULT_CLOCK=virtual
+has "ok 2 long"
+hasnt "SKIP"
+
+CASE="KSFT_MACHINE_SLOW=yes: a timing miss is an XFAIL"
+run clocks TCPFAULT_CLOCK=virtual KSFT_MACHINE_SLOW=yes
+status 0
+has "# test_timing: XFAIL: a gap outside its window"
+has "ok 3 timing # XFAIL"
+
+CASE="bad clock variables are refused"
+run clocks TCPFAULT_CLOCK=fast
+status 1
+has "TCPFAULT_CLOCK=fast: want virtual or real"
+run clocks TCPFAULT_TOLERANCE_MS=1.5
+status 1
+has "TCPFAULT_TOLERANCE_MS=1.5: want a number of ms"
+run clocks TCPFAULT_LONG=yes
+status 1
+has "TCPFAULT_LONG=yes: want 1"
+
+# The tolerance: tf_tolerated MS on tcpfaultctl -j timeline output (stdin).
+tolerated()
+{
+	bash -c 'source "$1/tcpfault_lib.sh" && tf_tolerated "$2"' tolerated "$here" "$1"
+}
+
+CASE="tolerance: a gap 124 ms late"
+j='[{"flow":1,"src":"10.0.1.1:5000","events":[{"ts":1,"syn_gap":1.160000,"window_lo":1.000000,"window_hi":1.036000,"ok":false,"syn":5}],"syns":{"count":7,"model_min":7,"model_max":7,"ok":true}}]'
+OUT=$(tolerated 100 <<<"$j") && fail "$CASE: tolerated at 100 ms: $OUT"
+OUT=$(tolerated 150 <<<"$j") || fail "$CASE: not tolerated at 150 ms"
+[ "$OUT" = "1 0.124" ] || fail "$CASE: '$OUT', want '1 0.124'"
+CASE="tolerance: a count is never tolerated"
+j='[{"events":[],"syns":{"count":7,"model_min":11,"model_max":11,"ok":false}}]'
+OUT=$(tolerated 100000 <<<"$j") && fail "$CASE: tolerated"
+CASE="tolerance: a give-up the model does not have is never tolerated"
+j='[{"events":[],"giveup":{"wait":4.100000,"ok":false,"total":11.379000,"total_window":{"window_lo":11.3,"window_hi":11.4,"ok":true}}}]'
+OUT=$(tolerated 100000 <<<"$j") && fail "$CASE: tolerated"
+CASE="tolerance: the give-up total late"
+j='[{"events":[],"giveup":{"wait":4.1,"window_lo":4.0,"window_hi":4.2,"ok":true,"total":11.45,"total_window":{"window_lo":11.3,"window_hi":11.4,"ok":false}}}]'
+OUT=$(tolerated 100 <<<"$j") || fail "$CASE: not tolerated"
+
 CASE="the suites"
 for s in "$here"/*.sh; do
 	case ${s##*/} in
-	tcpfault_lib.sh|run.sh|fetch-kselftest.sh) continue ;;
+	*_lib.sh|run.sh|fetch-kselftest.sh) continue ;;
 	esac
 	n=$(grep -cE '(\|\||&&|;|\{) *ok=0|^\s*ok=0' "$s")
 	[ "$n" = 0 ] || fail "${s##*/}: $n checks end in 'ok=0' (say why: check_err, tf_check_*)"
@@ -157,6 +228,10 @@ for s in "$here"/*.sh; do
 		grep -qw "$t" <<<"$all" || fail "${s##*/}: $t() is not in ALL_TESTS"
 	done
 	grep -q 'tf_run_tests' "$s" || fail "${s##*/}: does not run its cases through tf_run_tests"
+	for t in $(sed -n 's/^LONG_TESTS="\(.*\)"$/\1/p' "$s"); do
+		grep -qw "${t%%=*}" <<<"$all" || fail "${s##*/}: LONG_TESTS: ${t%%=*} is not in ALL_TESTS"
+		[[ ${t#*=} =~ ^[0-9]+$ ]] || fail "${s##*/}: LONG_TESTS: $t: want NAME=SECONDS"
+	done
 done
 
 if [ "$fails" -gt 0 ]; then

@@ -5,12 +5,22 @@
 #   make                    out/tcpfaultctl, and the module for the running
 #                           kernel if its headers are installed
 #   make module KVER=R      out/R/tcpfault.ko against /lib/modules/R/build
-#   make modules            the module for every installed guest kernel
+#   make module KERNEL=DIR  the same for a kernel built by scripts/build-kernel
+#   make modules            the module for every kernel of KERNELS
 #   make check              everything, tested in guests of both kernels
 #                           (through the kselftest package, as a test VM)
+#   make check KERNELS="R1 R2 DIR..."  the same on those kernels: releases
+#                           (scripts/kernels: 6.1.0-57-rt-amd64, ...) or
+#                           directories of kernels built by scripts/build-kernel
+#                           (default: the generic flavour of each line)
+#   make check-kernels      every suite on every installed kernel and flavour
+#                           (generic, rt, cloud: scripts/install-deps
+#                           --flavours) and the kernels built in out/kernel,
+#                           one guest at a time; one table, kernel x suite,
+#                           with each schedule's give-up time (not CI)
 #   make check-debug        every suite on a KASAN/lockdep/kmemleak 6.12 kernel
-#                           built from linux-source-6.12 (cached in
-#                           out/debug-kernel; not part of make check)
+#                           built from linux-source-6.12 (scripts/build-kernel
+#                           --debug, cached in out/kernel; not part of make check)
 #   make fuzz [FUZZ_TIME=S]  libFuzzer on the rule parser (default 600 s)
 #   make demo               the incidents, end to end, with MariaDB in a guest
 #   make bench [BENCH_KERNEL=6.1] [BENCH_CLOCK=virtual]  throughput table in
@@ -27,14 +37,33 @@
 #   make install            module (running kernel), tool, man page
 #   make dkms-install       register the module with DKMS
 
+# KERNEL=DIR: a kernel built here (scripts/build-kernel's install directory,
+# with lib/modules/RELEASE/build): KVER and KDIR from it.
+ifneq ($(KERNEL),)
+KVER	:= $(notdir $(firstword $(wildcard $(KERNEL)/lib/modules/*)))
+KDIR	:= $(abspath $(KERNEL))/lib/modules/$(KVER)/build
+ifeq ($(KVER),)
+$(error KERNEL=$(KERNEL): no lib/modules/RELEASE in it (not a scripts/build-kernel install directory))
+endif
+endif
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 OUT	:= $(CURDIR)/out
 MODOUT	:= $(OUT)/$(KVER)
 SRCS	:= $(wildcard module/*.c module/*.h) Kbuild VERSION
+# The kernels make modules/check-guests/... test: releases or built DIRs;
+# KERNEL_RELEASES: their releases (a DIR's is its lib/modules/RELEASE).
 KERNELS	 = $(shell scripts/kernels)
+release_of = $(if $(findstring /,$(1)),$(notdir $(firstword $(wildcard $(1)/lib/modules/*))),$(1))
+KERNEL_RELEASES = $(foreach k,$(KERNELS),$(call release_of,$(k)))
+# kmake: `$(MAKE) module` for kernel $$k of a shell loop, either kind.
+kmake	 = case $$k in */*) kv="KERNEL=$$k" ;; *) kv="KVER=$$k" ;; esac; $(MAKE) --no-print-directory module $$kv
 # The one version: module (MODULE_VERSION, via Kbuild), tcpfaultctl -V, dkms.
 VERSION	:= $(shell cat VERSION)
+# make check-kernels: every flavour installed, every kernel built here (but
+# the debug one: make check-debug).
+ALL_KERNELS = $(shell scripts/kernels --all) \
+	$(foreach v,$(wildcard $(OUT)/kernel/*/*/vmlinux),$(if $(findstring -debug/,$(v)),,$(patsubst %/vmlinux,%,$(v))))
 PREFIX	?= /usr/local
 KSRC	:= /usr/src/linux-source-6.12.tar.xz
 CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
@@ -43,7 +72,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
 .PHONY: kselftest-install kselftest-tar check-kselftest-package
-.PHONY: all module modules ctl selftests unit fuzz check check-guests check-debug demo bench timing-table \
+.PHONY: all module modules ctl selftests unit fuzz check check-guests check-kernels check-debug demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
 all: ctl
@@ -64,7 +93,7 @@ $(MODOUT)/tcpfault.ko: $(SRCS)
 
 modules:
 	@test -n "$(KERNELS)" || { echo "make: no guest kernels installed (scripts/install-deps)" >&2; exit 1; }
-	@for k in $(KERNELS); do $(MAKE) --no-print-directory module KVER=$$k || exit 1; done
+	@for k in $(KERNELS); do $(kmake) || exit 1; done
 
 ctl:
 	$(MAKE) -C ctl O=$(OUT)
@@ -76,11 +105,11 @@ selftests: ctl
 # tuxrun's KSELFTEST=URL and LAVA's kselftest jobs unpack).
 kselftest-install: modules selftests
 	@test -n "$(INSTALL_PATH)" || { echo "make: kselftest-install needs INSTALL_PATH=DIR" >&2; exit 2; }
-	scripts/kselftest-install $(abspath $(INSTALL_PATH)) $(KERNELS)
+	scripts/kselftest-install $(abspath $(INSTALL_PATH)) $(KERNEL_RELEASES)
 
 kselftest-tar: modules selftests
 	rm -rf $(OUT)/kselftest-package
-	scripts/kselftest-install $(OUT)/kselftest-package $(KERNELS)
+	scripts/kselftest-install $(OUT)/kselftest-package $(KERNEL_RELEASES)
 	tar -C $(OUT)/kselftest-package --owner=0 --group=0 -czf $(OUT)/tcpfault-kselftest.tar.gz .
 	@echo "make: $(OUT)/tcpfault-kselftest.tar.gz ($$(du -h $(OUT)/tcpfault-kselftest.tar.gz | cut -f1))"
 
@@ -106,6 +135,16 @@ deps:
 check-guests: kselftest-tar
 	scripts/check-guests $(KERNELS)
 
+# Every installed kernel and flavour, and every kernel built in out/kernel
+# (scripts/build-kernel), one guest at a time; the kernel x suite table and
+# the give-up times: out/check-kernels.txt.  Needs scripts/install-deps
+# --flavours for the rt and cloud kernels; never part of make check or CI.
+check-kernels: deps
+	$(MAKE) kselftest-tar KERNELS="$(ALL_KERNELS)"
+	scripts/check-guests -j 1 $(ALL_KERNELS); \
+	st=$$?; scripts/timing-table --matrix $(foreach k,$(ALL_KERNELS),$(OUT)/check-$(call release_of,$(k)).log) \
+		>$(OUT)/check-kernels.txt; mt=$$?; cat $(OUT)/check-kernels.txt; [ $$st -eq 0 ] && [ $$mt -eq 0 ]
+
 # Documentation/timers.rst: model vs measured, from the suites' logs.
 timing-table:
 	@ls $(OUT)/check-*.log >/dev/null 2>&1 || $(MAKE) modules selftests check-guests
@@ -118,8 +157,8 @@ check: deps
 	$(MAKE) check-guests
 
 # The suites on a debug kernel: KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak
-# (scripts/debug-kernel builds it once, half an hour on 2 cores; the module
-# against it). Too slow for CI. Console in out/check-debug.log.
+# (scripts/build-kernel --debug builds it once, an hour on 2 cores; the
+# module against it). Too slow for CI. Console in out/check-debug.log.
 check-debug: deps
 	scripts/check-debug
 
@@ -158,10 +197,11 @@ style: $(CHECKPATCH)
 # C=2: sparse on every file, not only the recompiled ones.
 sparse:
 	@for k in $(KERNELS); do \
-		mkdir -p $(OUT)/$$k; \
-		$(MAKE) --no-print-directory module KVER=$$k C=2 2>&1 | tee $(OUT)/$$k/sparse.log | grep -E 'warning|error' ; \
-		! grep -qE ': (warning|error):' $(OUT)/$$k/sparse.log || exit 1; \
-	done; echo "sparse: clean on $(KERNELS)"
+		r=$$(case $$k in */*) ls $$k/lib/modules | head -n 1 ;; *) echo $$k ;; esac); \
+		mkdir -p $(OUT)/$$r; \
+		$(kmake) C=2 2>&1 | tee $(OUT)/$$r/sparse.log | grep -E 'warning|error' ; \
+		! grep -qE ': (warning|error):' $(OUT)/$$r/sparse.log || exit 1; \
+	done; echo "sparse: clean on $(KERNEL_RELEASES)"
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(MODOUT) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install

@@ -24,8 +24,17 @@
 #   make kselftest-tar      the same as out/tcpfault-kselftest.tar.gz
 #   make check-kselftest-package  the tarball unpacked alone in a guest of
 #                           each kernel, two suites through run_kselftest.sh
-#   make install            module (running kernel), tool, man page
+#   make install            module (running kernel), tool, man page, bash
+#                           completion (make install-ctl: the last three)
 #   make dkms-install       register the module with DKMS
+#   make deb                out/deb/tcpfault-dkms_VERSION_all.deb (the module's
+#                           source for DKMS) and tcpfaultctl_VERSION_amd64.deb,
+#                           lintian-checked (dpkg-buildpackage in a copy of
+#                           the tree under out/deb/)
+#   make check-deb          both packages installed, used and purged in a
+#                           guest of each kernel (DKMS builds the module there)
+#   make sign KEY=K CERT=C [KVER=R]  sign out/R/tcpfault.ko of each built
+#                           kernel (or of R) with the kernel's sign-file
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -42,7 +51,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: kselftest-install kselftest-tar check-kselftest-package
+.PHONY: kselftest-install kselftest-tar check-kselftest-package deb check-deb sign install-ctl
 .PHONY: all module modules ctl selftests unit fuzz check check-guests check-debug demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
@@ -161,9 +170,13 @@ modules_install: module
 	$(MAKE) -C $(KDIR) M=$(MODOUT) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 
-install: modules_install ctl
+install: modules_install install-ctl
+
+install-ctl: ctl
 	install -D -m 0755 $(OUT)/tcpfaultctl $(DESTDIR)$(PREFIX)/sbin/tcpfaultctl
 	install -D -m 0644 ctl/tcpfaultctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcpfaultctl.8
+	install -D -m 0644 ctl/tcpfaultctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpfaultctl
 
 dkms-install:
 	rm -rf /usr/src/tcpfault-$(VERSION)
@@ -173,6 +186,21 @@ dkms-install:
 	dkms add tcpfault/$(VERSION)
 	dkms build tcpfault/$(VERSION)
 	dkms install tcpfault/$(VERSION)
+
+# The packages, built from a copy of what they are made of (dpkg-buildpackage
+# writes its results to the parent directory: out/deb/), then lintian.
+DEB_TREE := Makefile Kbuild VERSION dkms.conf module ctl debian Documentation
+deb:
+	@scripts/install-deps --deb --check >/dev/null 2>&1 || scripts/install-deps --deb
+	rm -rf $(OUT)/deb
+	mkdir -p $(OUT)/deb/tcpfault-$(VERSION)
+	cp -a $(DEB_TREE) $(OUT)/deb/tcpfault-$(VERSION)/
+	cd $(OUT)/deb/tcpfault-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --display-info --pedantic --fail-on error,warning,info,pedantic $(OUT)/deb/tcpfault_$(VERSION)_amd64.changes
+	@ls -l $(OUT)/deb/*.deb
+
+check-deb: deb
+	scripts/check-deb $(KERNELS)
 
 clean:
 	rm -rf $(OUT)

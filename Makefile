@@ -31,10 +31,12 @@
 #                           source for DKMS) and tcpfaultctl_VERSION_amd64.deb,
 #                           lintian-checked (dpkg-buildpackage in a copy of
 #                           the tree under out/deb/)
-#   make check-deb          both packages installed, used and purged in a
+#   make check-deb [KERNELS=...]  both packages installed, used, purged in a
 #                           guest of each kernel (DKMS builds the module there)
 #   make sign KEY=K CERT=C [KVER=R]  sign out/R/tcpfault.ko of each built
 #                           kernel (or of R) with the kernel's sign-file
+#   make check-sign         make sign's test (throwaway key, host only, a few
+#                           seconds; part of make check)
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -51,7 +53,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: kselftest-install kselftest-tar check-kselftest-package deb check-deb sign install-ctl
+.PHONY: kselftest-install kselftest-tar check-kselftest-package deb check-deb sign check-sign install-ctl
 .PHONY: all module modules ctl selftests unit fuzz check check-guests check-debug demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
@@ -122,6 +124,7 @@ timing-table:
 
 check: deps
 	$(MAKE) modules
+	$(MAKE) check-sign
 	$(MAKE) style sparse
 	$(MAKE) selftests unit
 	$(MAKE) check-guests
@@ -200,7 +203,18 @@ deb:
 	@ls -l $(OUT)/deb/*.deb
 
 check-deb: deb
-	scripts/check-deb $(KERNELS)
+	scripts/check-deb $(if $(filter command line environment,$(origin KERNELS)),$(KERNELS))
+
+# Module signing for Secure Boot / module.sig_enforce (Documentation/
+# admin-guide.rst): every out/R/tcpfault.ko built, or KVER=R's alone.
+SIGN_KOS = $(if $(filter command line environment,$(origin KVER)),$(MODOUT)/tcpfault.ko,$(wildcard $(OUT)/*/tcpfault.ko))
+sign:
+	@test -n "$(KEY)" -a -n "$(CERT)" || { echo "make: sign needs KEY=private-key.pem CERT=certificate (PEM or DER)" >&2; exit 2; }
+	@test -n "$(SIGN_KOS)" || { echo "make: no out/RELEASE/tcpfault.ko to sign (make module or make modules)" >&2; exit 1; }
+	scripts/sign-modules "$(KEY)" "$(CERT)" $(SIGN_KOS)
+
+check-sign: modules
+	scripts/check-sign $(KERNELS)
 
 clean:
 	rm -rf $(OUT)

@@ -34,8 +34,19 @@
 #   make kselftest-tar      the same as out/tcpfault-kselftest.tar.gz
 #   make check-kselftest-package  the tarball unpacked alone in a guest of
 #                           each kernel, two suites through run_kselftest.sh
-#   make install            module (running kernel), tool, man page
+#   make install            module (running kernel), tool, man page, bash
+#                           completion (make install-ctl: the last three)
 #   make dkms-install       register the module with DKMS
+#   make deb                out/deb/tcpfault-dkms_VERSION_all.deb (the module's
+#                           source for DKMS) and tcpfaultctl_VERSION_amd64.deb,
+#                           lintian-checked (dpkg-buildpackage in a copy of
+#                           the tree under out/deb/)
+#   make check-deb [KERNELS=...]  both packages installed, used, purged in a
+#                           guest of each kernel (DKMS builds the module there)
+#   make sign KEY=K CERT=C [KVER=R]  sign out/R/tcpfault.ko of each built
+#                           kernel (or of R) with the kernel's sign-file
+#   make check-sign         make sign's test (throwaway key, host only, a few
+#                           seconds; part of make check)
 
 # KERNEL=DIR: a kernel built here (scripts/build-kernel's install directory,
 # with lib/modules/RELEASE/build): KVER and KDIR from it.
@@ -71,7 +82,7 @@ CHECKPATCH := $(OUT)/checkpatch/scripts/checkpatch.pl
 # W=1 warnings are errors in our own builds.
 KBUILD_FLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: kselftest-install kselftest-tar check-kselftest-package
+.PHONY: kselftest-install kselftest-tar check-kselftest-package deb check-deb sign check-sign install-ctl
 .PHONY: all module modules ctl selftests unit fuzz check check-guests check-kernels check-debug demo bench timing-table \
 	install modules_install dkms-install style sparse clean deps
 
@@ -152,6 +163,7 @@ timing-table:
 
 check: deps
 	$(MAKE) modules
+	$(MAKE) check-sign
 	$(MAKE) style sparse
 	$(MAKE) selftests unit
 	$(MAKE) check-guests
@@ -207,9 +219,13 @@ modules_install: module
 	$(MAKE) -C $(KDIR) M=$(MODOUT) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 
-install: modules_install ctl
+install: modules_install install-ctl
+
+install-ctl: ctl
 	install -D -m 0755 $(OUT)/tcpfaultctl $(DESTDIR)$(PREFIX)/sbin/tcpfaultctl
 	install -D -m 0644 ctl/tcpfaultctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcpfaultctl.8
+	install -D -m 0644 ctl/tcpfaultctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpfaultctl
 
 dkms-install:
 	rm -rf /usr/src/tcpfault-$(VERSION)
@@ -219,6 +235,32 @@ dkms-install:
 	dkms add tcpfault/$(VERSION)
 	dkms build tcpfault/$(VERSION)
 	dkms install tcpfault/$(VERSION)
+
+# The packages, built from a copy of what they are made of (dpkg-buildpackage
+# writes its results to the parent directory: out/deb/), then lintian.
+DEB_TREE := Makefile Kbuild VERSION dkms.conf module ctl debian Documentation
+deb:
+	@scripts/install-deps --deb --check >/dev/null 2>&1 || scripts/install-deps --deb
+	rm -rf $(OUT)/deb
+	mkdir -p $(OUT)/deb/tcpfault-$(VERSION)
+	cp -a $(DEB_TREE) $(OUT)/deb/tcpfault-$(VERSION)/
+	cd $(OUT)/deb/tcpfault-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --display-info --pedantic --fail-on error,warning,info,pedantic $(OUT)/deb/tcpfault_$(VERSION)_amd64.changes
+	@ls -l $(OUT)/deb/*.deb
+
+check-deb: deb
+	scripts/check-deb $(if $(filter command line environment,$(origin KERNELS)),$(KERNELS))
+
+# Module signing for Secure Boot / module.sig_enforce (Documentation/
+# admin-guide.rst): every out/R/tcpfault.ko built, or KVER=R's alone.
+SIGN_KOS = $(if $(filter command line environment,$(origin KVER)),$(MODOUT)/tcpfault.ko,$(wildcard $(OUT)/*/tcpfault.ko))
+sign:
+	@test -n "$(KEY)" -a -n "$(CERT)" || { echo "make: sign needs KEY=private-key.pem CERT=certificate (PEM or DER)" >&2; exit 2; }
+	@test -n "$(SIGN_KOS)" || { echo "make: no out/RELEASE/tcpfault.ko to sign (make module or make modules)" >&2; exit 1; }
+	scripts/sign-modules "$(KEY)" "$(CERT)" $(SIGN_KOS)
+
+check-sign: modules
+	scripts/check-sign $(KERNELS)
 
 clean:
 	rm -rf $(OUT)

@@ -5,6 +5,8 @@
 # out/$(uname -r)/tcpfault.ko unless loaded, run the suites through
 # kselftest's runner (make -C selftests run_tests, KTAP on stdout), exit
 # non-zero if any suite failed. SUITE (e.g. syn_schedule.sh) limits the run.
+# Each suite's guest CPU time, guest time and processes started follow its
+# verdict, a table of them ends the output (scripts/suite-times).
 # TESTS="test_a test_b" in the environment (scripts/run-in-vm --env TESTS)
 # runs only those cases of the suites (each suite's ALL_TESTS names them);
 # a name that is no case of any suite run is an error.
@@ -56,7 +58,7 @@ fi
 args=()
 [ $# -eq 0 ] || args=("TEST_PROGS=$*")
 log=$(mktemp /tmp/tcpfault-ksft.XXXXXX)
-make --no-print-directory -C "$here" run_tests "${args[@]}" 2>&1 | tee "$log"
+make --no-print-directory -C "$here" run_tests "${args[@]}" 2>&1 | "$here/../scripts/suite-times" "$log"
 st=${PIPESTATUS[0]}
 # kselftest's runner exits 0 whatever the suites said: read its verdicts.
 if [ "$st" -ne 0 ] || grep -q '^not ok' "$log" || ! grep -q '^ok' "$log"; then

@@ -24,6 +24,10 @@ ALL_TESTS="
 	test_idle_existing_end
 	test_after_existing
 "
+# Guest seconds a case waits, where over tf_core_lib.sh's TF_LONG_S: a
+# real clock skips them unless TCPFAULT_LONG=1 (1000 s of silence, IPv4
+# and IPv6).
+LONG_TESTS="test_idle_existing_middlebox=2010 test_idle_existing_end=2010"
 
 FAMILIES="4 6"
 

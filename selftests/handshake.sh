@@ -275,7 +275,7 @@ test_after()
 # after_case ADDR: test_after against one address of the server.
 after_case()
 {
-	local addr=$1 port=8084 est first out early
+	local addr=$1 port=8084 est first out early go
 
 	tf_reset "$srv"
 	tcpfaultctl -n "$srv" rule add id 1 dir in dport $port stage ack3 action log &&
@@ -290,16 +290,21 @@ after_case()
 	check_err $? "$addr: rules: ack3 log, after 2000 drop refused"
 	mkfifo "$TMPD/go"
 	tf_check_cmd "$addr: client connects" start_client "$addr" $port --user-timeout 10000 --send 100 --go "$TMPD/go"
-	# A builtin nap: an exec could let the clock leap to the client's alarm.
-	tf_nap 2.5
+	# The data goes 2.5 s after the handshake's ACK as the server saw it
+	# (its event), whenever start_client returned; the client arms no
+	# timer before the go, so an exec here cannot let the clock leap.
+	est=$(tf_events "$srv" 'f["rule"] == 1' | head -n1 | cut -d' ' -f1)
+	go=$(( ${est:-0} + 2500000000 - $(tf_mono_ns) ))
+	[ "$go" -le 0 ] || tf_nap "$((go / 1000000000)).$(printf '%09d' $((go % 1000000000)))"
+	go=$(tf_mono_ns)
 	echo go >"$TMPD/go"
 	wait "${CLIENTS[-1]}"
 	CLIENTS=()
 	out=$(cat "$TMPD/idle.$port")
-	est=$(tf_events "$srv" 'f["rule"] == 1' | head -n1 | cut -d' ' -f1)
 	first=$(tf_events "$srv" 'f["rule"] == 2' | head -n1 | cut -d' ' -f1)
 	early=$(tf_events "$srv" 'f["rule"] == 2 && f["flags"] ~ /S/' | wc -l)
 	echo "# client: $out"
+	echo "# go $(awk -v a="$go" -v b="${est:-0}" 'BEGIN { printf "%.3f", (a - b) / 1e9 }') s after the handshake's ACK"
 	echo "# first loss $(awk -v a="${first:-0}" -v b="${est:-0}" 'BEGIN { printf "%.3f", (a - b) / 1e9 }') s" \
 	     "after the handshake's ACK; drops $(tf_events "$srv" 'f["rule"] == 2' | wc -l), of the handshake $early"
 	tf_check_grep "$addr: the client ends by TCP_USER_TIMEOUT" "errno ETIMEDOUT" "$out"

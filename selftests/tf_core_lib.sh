@@ -451,7 +451,7 @@ tf_setup()
 # option is a SKIP, decided before, by tf_require or the suite).
 tf_run_tests()
 {
-	local t tests
+	local t tests t0
 
 	trap cleanup EXIT
 	local why
@@ -479,7 +479,17 @@ tf_run_tests()
 		retmsg=
 		TF_NFAIL=0
 		TF_TEST=$t
+		t0=${EPOCHREALTIME/./}
 		$t
+		# What LONG_TESTS is made of: each case's time on the guest's clock.
+		t0=$(( ${EPOCHREALTIME/./} - t0 ))
+		printf '# %s took %d.%d s\n' "$t" $((t0 / 1000000)) $((t0 % 1000000 / 100000))
+		# A case that a real clock could not run in time must say so.
+		if [ "$TF_CLOCK" = virtual ] && [ $((t0 / 1000000)) -gt "$TF_LONG_S" ] &&
+		   ! [[ " ${LONG_TESTS:-} " == *" $t="* ]]; then
+			echo "# $t: FAIL: it took over TF_LONG_S ($TF_LONG_S s) of guest time, and LONG_TESTS does not name it"
+			KTAP_CNT_FAIL=$((KTAP_CNT_FAIL + 1))
+		fi
 	done
 	ktap_finished
 }
@@ -746,11 +756,22 @@ tf_check_timeline()
 # next pending timer however far, e.g. past a client's own deadline. What a
 # suite looks at while a client waits is read with shell builtins only:
 
-# tf_nap SECONDS: sleep without exec (read -t on a pipe nobody writes).
+# tf_nap SECONDS: sleep without exec (read -t on a pipe nobody writes),
+# SECONDS at least: read -t may return early (on a signal), so it reads
+# again until the time is up.
 tf_nap()
 {
+	local int=${1%.*} frac=${1#*.} now end left t
+
+	[[ $1 == *.* ]] || frac=
+	frac=${frac}000000
+	end=$(( ${EPOCHREALTIME/./} + 10#${int:-0} * 1000000 + 10#${frac:0:6} ))
 	[ -n "${TF_NAP_FD:-}" ] || exec {TF_NAP_FD}<> <(:)
-	read -r -t "$1" -u "$TF_NAP_FD"
+	while now=${EPOCHREALTIME/./}; left=$((end - now)); [ "$left" -gt 0 ]; do
+		printf -v t '%d.%06d' $((left / 1000000)) $((left % 1000000))
+		read -r -t "$t" -u "$TF_NAP_FD"
+	done
+	return 0
 }
 
 # tf_mono_ns: CLOCK_MONOTONIC now (the events' clock), without exec.

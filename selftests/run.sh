@@ -12,8 +12,8 @@
 # a name that is no case of any suite run is an error.
 # The helpers and the kselftest cache are built on the host first:
 # `make -C selftests`. TCPFAULT_CLOCK (run-in-vm sets it), TCPFAULT_LONG,
-# TCPFAULT_TOLERANCE_MS and KSFT_MACHINE_SLOW: see tf_core_lib.sh and
-# Documentation/admin-guide.rst, Running suites.
+# TCPFAULT_LONG_S, TCPFAULT_TOLERANCE_MS and KSFT_MACHINE_SLOW: see
+# tf_core_lib.sh and Documentation/admin-guide.rst, Running suites.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -35,22 +35,79 @@ source "$KSFT_DIR/kselftest/ktap_helpers.sh"
 #   the host's load does not show in the guest's timings.
 # real: any other machine (a CI engine's VM, hardware, run-in-vm --clock
 #   real): waits are wall time and the host's jitter shows in the gaps.
-# The runner says which: TCPFAULT_CLOCK=virtual (run-in-vm passes it);
-# unset is real. Under a real clock:
+# The runner says which: TCPFAULT_CLOCK=virtual (run-in-vm passes it).
+# Unset, the first suite of a boot measures it (tf_detect_clock), the
+# others read what it found. Under a real clock:
 # - a case listed in the suite's LONG_TESTS ("test_x=SECONDS", the guest
-#   seconds it waits) that waits longer than TF_LONG_S is skipped, with
-#   the command that runs it; TCPFAULT_LONG=1 runs it anyway;
+#   seconds it waits) that waits longer than TF_LONG_S (TCPFAULT_LONG_S,
+#   default 300) is skipped, with the command that runs it;
+#   TCPFAULT_LONG=1 runs it anyway;
 # - every window of the model is widened by TCPFAULT_TOLERANCE_MS each
 #   side (default 100 ms; 0 under the virtual clock) for the host's jitter;
 # and with KSFT_MACHINE_SLOW=yes (net/lib.sh's convention) a timing check
 # outside its window is an XFAIL, not a FAIL.
-TF_LONG_S=300
-TF_CLOCK=${TCPFAULT_CLOCK:-real}
+TF_LONG_S=${TCPFAULT_LONG_S:-300}
+if ! [[ $TF_LONG_S =~ ^[0-9]{1,6}$ ]]; then
+	echo "# TCPFAULT_LONG_S=$TF_LONG_S: want a number of seconds (0-999999)" >&2
+	exit "$KSFT_FAIL"
+fi
+
+# tf_nap SECONDS: sleep without exec (read -t on a pipe nobody writes),
+# SECONDS at least by the clock: whatever might end a read -t early (a
+# line on the pipe, an interrupted read), it reads again until then.
+tf_nap()
+{
+	local int=${1%.*} frac=${1#*.} now end left t
+
+	[[ $1 == *.* ]] || frac=
+	frac=${frac}000000
+	end=$(( ${EPOCHREALTIME/./} + 10#${int:-0} * 1000000 + 10#${frac:0:6} ))
+	[ -n "${TF_NAP_FD:-}" ] || exec {TF_NAP_FD}<> <(:)
+	while now=${EPOCHREALTIME/./}; left=$((end - now)); [ "$left" -gt 0 ]; do
+		printf -v t '%d.%06d' $((left / 1000000)) $((left % 1000000))
+		read -r -t "$t" -u "$TF_NAP_FD"
+	done
+	return 0
+}
+
+# tf_detect_clock: "virtual" or "real", measured once a boot (cached in
+# /tmp by boot id): a 2 s nap against the RTC. QEMU's RTC follows the
+# host's clock, and under -icount sleep=off a nap costs the host almost
+# nothing, so the RTC moves by at most 1 s; a real clock moves it by 2 or
+# 3. Without an RTC: real. TCPFAULT_RTC replaces the RTC's seconds file
+# (for the library's own tests).
+tf_detect_clock()
+{
+	local rtc=${TCPFAULT_RTC:-/sys/class/rtc/rtc0/since_epoch} id= cache a b clock=real
+
+	{ read -r id </proc/sys/kernel/random/boot_id; } 2>/dev/null
+	cache=/tmp/tcpfault-clock.${id:-unknown}
+	if [ -z "${TCPFAULT_RTC:-}" ] && { read -r clock <"$cache"; } 2>/dev/null &&
+	   [[ $clock == virtual || $clock == real ]]; then
+		echo "$clock"
+		return 0
+	fi
+	clock=real
+	if { read -r a <"$rtc"; } 2>/dev/null; then
+		tf_nap 2
+		{ read -r b <"$rtc"; } 2>/dev/null && [ $((b - a)) -le 1 ] && clock=virtual
+	fi
+	[ -n "${TCPFAULT_RTC:-}" ] || { echo "$clock" >"$cache"; } 2>/dev/null
+	echo "$clock"
+}
+
+TF_CLOCK_FROM="TCPFAULT_CLOCK"
+if [ -n "${TCPFAULT_CLOCK:-}" ]; then
+	TF_CLOCK=$TCPFAULT_CLOCK
+else
+	TF_CLOCK=$(tf_detect_clock)
+	TF_CLOCK_FROM="measured: TCPFAULT_CLOCK unset"
+fi
 case $TF_CLOCK in
 virtual) TF_TOLERANCE_MS=${TCPFAULT_TOLERANCE_MS:-0} ;;
 real) TF_TOLERANCE_MS=${TCPFAULT_TOLERANCE_MS:-100} ;;
 *)
-	echo "# TCPFAULT_CLOCK=$TF_CLOCK: want virtual or real (unset: real)" >&2
+	echo "# TCPFAULT_CLOCK=$TF_CLOCK: want virtual or real (unset: measured)" >&2
 	exit "$KSFT_FAIL" ;;
 esac
 if ! [[ $TF_TOLERANCE_MS =~ ^[0-9]{1,6}$ ]]; then
@@ -381,6 +438,13 @@ log_test()
 {
 	local title=$1 more=
 
+	# A case that a real clock would skip must say so (LONG_TESTS): one
+	# the virtual clock saw run longer than TF_LONG_S fails if it does not.
+	if [ "$TF_CLOCK" = virtual ] && [ -n "${TF_CASE_T0:-}" ] &&
+	   [ $(( ${EPOCHREALTIME/./} - TF_CASE_T0 )) -gt $((TF_LONG_S * 1000000)) ] &&
+	   ! [[ " ${LONG_TESTS:-} " == *" ${TF_TEST:-}="* ]]; then
+		check_err 1 "it took over TF_LONG_S ($TF_LONG_S s) of guest time, and LONG_TESTS does not name it"
+	fi
 	[ "$TF_NFAIL" -le 1 ] || more=" (and $((TF_NFAIL - 1)) later failed checks)"
 	case $RET in
 	"$ksft_pass") ktap_test_pass "$title" ;;
@@ -463,6 +527,7 @@ tf_run_tests()
 	fi
 	ktap_set_plan "$(wc -w <<<"$tests")"
 	echo "# kernel $TF_RELEASE"
+	echo "# clock: $TF_CLOCK ($TF_CLOCK_FROM)"
 	if ! tf_setup; then
 		echo "# setup failed at: $TF_SETUP_STEP"
 		for t in $tests; do
@@ -479,17 +544,11 @@ tf_run_tests()
 		retmsg=
 		TF_NFAIL=0
 		TF_TEST=$t
-		t0=${EPOCHREALTIME/./}
+		TF_CASE_T0=${EPOCHREALTIME/./}
 		$t
 		# What LONG_TESTS is made of: each case's time on the guest's clock.
-		t0=$(( ${EPOCHREALTIME/./} - t0 ))
+		t0=$(( ${EPOCHREALTIME/./} - TF_CASE_T0 ))
 		printf '# %s took %d.%d s\n' "$t" $((t0 / 1000000)) $((t0 % 1000000 / 100000))
-		# A case that a real clock could not run in time must say so.
-		if [ "$TF_CLOCK" = virtual ] && [ $((t0 / 1000000)) -gt "$TF_LONG_S" ] &&
-		   ! [[ " ${LONG_TESTS:-} " == *" $t="* ]]; then
-			echo "# $t: FAIL: it took over TF_LONG_S ($TF_LONG_S s) of guest time, and LONG_TESTS does not name it"
-			KTAP_CNT_FAIL=$((KTAP_CNT_FAIL + 1))
-		fi
 	done
 	ktap_finished
 }
@@ -754,25 +813,8 @@ tf_check_timeline()
 # The virtual clock leaps while the guest waits on 9p (any exec or open of
 # the host's files, cached or not: cache=loose still asks the host), to the
 # next pending timer however far, e.g. past a client's own deadline. What a
-# suite looks at while a client waits is read with shell builtins only:
-
-# tf_nap SECONDS: sleep without exec (read -t on a pipe nobody writes),
-# SECONDS at least: read -t may return early (on a signal), so it reads
-# again until the time is up.
-tf_nap()
-{
-	local int=${1%.*} frac=${1#*.} now end left t
-
-	[[ $1 == *.* ]] || frac=
-	frac=${frac}000000
-	end=$(( ${EPOCHREALTIME/./} + 10#${int:-0} * 1000000 + 10#${frac:0:6} ))
-	[ -n "${TF_NAP_FD:-}" ] || exec {TF_NAP_FD}<> <(:)
-	while now=${EPOCHREALTIME/./}; left=$((end - now)); [ "$left" -gt 0 ]; do
-		printf -v t '%d.%06d' $((left / 1000000)) $((left % 1000000))
-		read -r -t "$t" -u "$TF_NAP_FD"
-	done
-	return 0
-}
+# suite looks at while a client waits is read with shell builtins only
+# (tf_nap, above, and these):
 
 # tf_mono_ns: CLOCK_MONOTONIC now (the events' clock), without exec.
 tf_mono_ns()

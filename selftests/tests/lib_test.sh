@@ -12,7 +12,9 @@
 #   skips naming the command that runs it, TCPFAULT_LONG=1 runs it,
 #   KSFT_MACHINE_SLOW=yes makes a timing miss an XFAIL, bad values are
 #   refused, and the host-jitter tolerance passes a gap late by less
-#   than it, never a wrong count;
+#   than it, never a wrong count; unset, the clock is measured against
+#   the RTC; a case longer than TF_LONG_S under the virtual clock that
+#   LONG_TESTS does not name fails;
 # - the suites themselves: every case in ALL_TESTS is a function, no check
 #   ends in "|| ok=0", no wait is an sh -c string, LONG_TESTS names cases.
 # Needs kselftest's net/lib.sh (make -C selftests extracts it).
@@ -49,7 +51,8 @@ run()
 	local name=$1
 
 	shift
-	OUT=$(env "$@" "$tmp/$name" 2>&1)
+	# A real clock unless told: the host's (no measuring, no cache in /tmp).
+	OUT=$(env TCPFAULT_CLOCK=real "$@" "$tmp/$name" 2>&1)
 	ST=$?
 }
 
@@ -187,10 +190,49 @@ run clocks TCPFAULT_LONG=yes
 status 1
 has "TCPFAULT_LONG=yes: want 1"
 
+CASE="TCPFAULT_CLOCK unset: measured against the RTC, virtual when it stands still"
+echo 1000 >"$tmp/rtc"
+run clocks TCPFAULT_CLOCK= TCPFAULT_RTC="$tmp/rtc"
+has "# clock: virtual (measured: TCPFAULT_CLOCK unset)"
+has "ok 2 long"
+CASE="TCPFAULT_CLOCK unset: real when the RTC moves with the nap"
+(sleep 1; echo 1003 >"$tmp/rtc") &
+run clocks TCPFAULT_CLOCK= TCPFAULT_RTC="$tmp/rtc"
+wait
+has "# clock: real (measured: TCPFAULT_CLOCK unset)"
+has "ok 2 test_long (waits ~1000 s"
+CASE="TCPFAULT_CLOCK unset, no RTC: real"
+run clocks TCPFAULT_CLOCK= TCPFAULT_RTC="$tmp/no-rtc"
+has "# clock: real (measured: TCPFAULT_CLOCK unset)"
+
+suite slow '
+ALL_TESTS="test_slow"
+setup() { :; }
+test_slow() { tf_nap 1.2; log_test "slow"; }
+'
+CASE="virtual clock: a case over TCPFAULT_LONG_S that LONG_TESTS does not name fails"
+run slow TCPFAULT_CLOCK=virtual TCPFAULT_LONG_S=1
+status 1
+has "# test_slow took 1.2 s"
+has "# test_slow: FAIL: it took over TF_LONG_S (1 s) of guest time, and LONG_TESTS does not name it"
+CASE="virtual clock: named in LONG_TESTS, it passes"
+suite slow '
+ALL_TESTS="test_slow"
+LONG_TESTS="test_slow=2"
+setup() { :; }
+test_slow() { tf_nap 1.2; log_test "slow"; }
+'
+run slow TCPFAULT_CLOCK=virtual TCPFAULT_LONG_S=1
+status 0
+hasnt "FAIL"
+run slow TCPFAULT_LONG_S=1x
+status 1
+has "TCPFAULT_LONG_S=1x: want a number of seconds"
+
 # The tolerance: tf_tolerated MS on tcpfaultctl -j timeline output (stdin).
 tolerated()
 {
-	bash -c 'source "$1/tcpfault_lib.sh" && tf_tolerated "$2"' tolerated "$here" "$1"
+	TCPFAULT_CLOCK=real bash -c 'source "$1/tcpfault_lib.sh" && tf_tolerated "$2"' tolerated "$here" "$1"
 }
 
 CASE="tolerance: a gap 124 ms late"

@@ -38,6 +38,8 @@ struct tf_flow {
 	u64			last_seen;	/* ns, 0 = never */
 	u64			known_since;	/* ns: no packet missed since */
 	bool			older;		/* established before known_since */
+	u8			isn_set;	/* BIT(0): isn[0] known, BIT(1): isn[1] */
+	u32			isn[2];		/* seq of the SYN [0], SYN-ACK [1] */
 	u8			next_slot;
 	struct tf_flow_slot {
 		u64 serial;		/* tf_rule.serial, 0 = free */
@@ -153,12 +155,31 @@ static struct tf_flow *tf_flow_use(struct tf_flows *fl,
 }
 
 /*
+ * Whether @pkt, a SYN or SYN-ACK, repeats one of @f's: the same sequence
+ * number (initial sequence number) as the last of its kind, a
+ * retransmission of the same attempt.  Records it otherwise; a new SYN
+ * also forgets the SYN-ACK of the attempt before.
+ */
+static bool tf_flow_syn_repeated(struct tf_flow *f, const struct tf_pkt *pkt)
+{
+	unsigned int k = !!(pkt->flags & TF_FLAG_ACK);
+
+	if ((f->isn_set & BIT(k)) && f->isn[k] == pkt->seq)
+		return true;
+	f->isn[k] = pkt->seq;
+	f->isn_set = k ? f->isn_set | BIT(1) : BIT(0);
+	return false;
+}
+
+/*
  * The times "after" and "idle" ask of @pkt's flow, taken once per packet
  * however many rules ask: when the flow's previous packet was seen, and
  * when it was established.  A flow is established by its first packet
  * without SYN: the handshake's last ACK, which itself is not "after"; or
  * the first seen of a flow that is older than what we know of it.  A SYN
- * starts the flow over.
+ * or SYN-ACK starts the flow over, but for a retransmission of one seen
+ * (the same ISN): a duplicate SYN-ACK after the ACK, as a lost ACK or a
+ * late retransmission makes, is still the same connection.
  *
  * What we know of a flow starts at its first packet seen here, and no
  * packet of it can have been missed since the last time state was lost
@@ -187,9 +208,14 @@ void tf_flow_timing(struct tf_flows *fl, struct tf_pkt *pkt)
 			pkt->silent_since = f->last_seen;
 		else if (!(pkt->flags & TF_FLAG_SYN))
 			pkt->silent_since = f->known_since;
-		if (pkt->flags & TF_FLAG_SYN) {
+		if ((pkt->flags & TF_FLAG_SYN) && !tf_flow_syn_repeated(f, pkt)) {
 			f->established = 0;
 			f->older = false;
+		} else if (pkt->flags & TF_FLAG_SYN) {
+			/* The same attempt again: established as it was. */
+			pkt->established = f->established != 0;
+			pkt->est_start = f->older ? f->known_since :
+						    f->established;
 		} else if (!f->established) {
 			f->established = now;
 			/* Its first packet seen, and no SYN: an older flow. */

@@ -39,6 +39,7 @@ ALL_TESTS="
 	test_cookie_yes
 	test_ack_is_not_ack3
 	test_after
+	test_after_dup_synack
 	test_ack3_ipv6
 "
 
@@ -56,7 +57,7 @@ setup()
 	setup_ns cli srv || return 1
 	tf_veth "$cli" "$CLI_ADDR" "$srv" "$SRV_ADDR" "$CLI_ADDR6" "$SRV_ADDR6" || return 1
 	# Dual stack: IPv4 and IPv6 clients, and ::1 from inside srv.
-	for port in 8080 8081 8082 8083 8085; do
+	for port in 8080 8081 8082 8083 8085 8086; do
 		tf_listen_in "$srv" :: "$port" || return 1
 	done
 	tf_listen_in "$srv" :: 8084 --echo || return 1
@@ -138,7 +139,7 @@ test_ack3_server_input()
 test_ack3_client_output()
 {
 	local desc="ack3 lost at the client's output: each SYN-ACK answered by a lost ack3, the server never establishes"
-	local port=8081 first n n_sa
+	local port=8081 first n n_sa now
 
 	tf_reset "$cli"
 	tf_reset "$srv"
@@ -150,8 +151,12 @@ test_ack3_client_output()
 	# SYN-ACK retransmissions at 1 and 3 s: two more ack3s by 3.5 s, or
 	# more if the guest clock leapt meanwhile (9p): count both sides.
 	tf_sleep_until "${first:-0}" 3.5
-	n_sa=$(tf_events "$srv" 'f["flags"] == "SA"' | wc -l)
-	n=$(tf_events "$cli" 'f["flags"] == "A" && f["len"] == 0' | wc -l)
+	# One snapshot: what either side logged by now (an exec between the
+	# two reads may let the clock leap past more SYN-ACKs); each ack3
+	# follows its SYN-ACK within microseconds.
+	now=$(tf_mono_ns)
+	n_sa=$(tf_events "$srv" 'f["flags"] == "SA" && f["ts"] <= '"$now" | wc -l)
+	n=$(tf_events "$cli" 'f["flags"] == "A" && f["len"] == 0 && f["ts"] <= '"$((now + 100000000))" | wc -l)
 	echo "# SYN-ACKs sent $n_sa, ack3 dropped at the client $n (one each);" \
 	     "server SYN-RECV $(tf_sockets "$srv" syn-recv $port) ESTABLISHED $(tf_sockets "$srv" established $port)," \
 	     "client ESTABLISHED $(tf_sockets "$cli" established $port)"
@@ -316,6 +321,44 @@ after_case()
 	tf_check_ge "$addr: data segments dropped" "$(tf_events "$srv" 'f["rule"] == 2 && f["len"] > 0' | wc -l)" 3
 	tf_reset "$srv"
 	rm -f "$TMPD/go"
+}
+
+# "after" counts from the handshake's ACK, and a duplicate SYN-ACK after it
+# (the server's retransmission: its copy of the ACK was lost) does not
+# start the flow over: the same ISN is the same connection.
+test_after_dup_synack()
+{
+	local port=8086 sa first go out drops
+
+	tf_reset "$srv"
+	tf_reset "$cli"
+	tcpfaultctl -n "$srv" rule add dir in dport $port stage ack3 count 1 action drop &&
+	tcpfaultctl -n "$cli" rule add id 1 dir in sport $port stage synack action log &&
+	tcpfaultctl -n "$cli" rule add id 2 port $port after 2000 action drop
+	check_err $? "rules: srv ack3 count 1 drop, cli synack log, after 2000 drop refused"
+	rm -f "$TMPD/go"
+	mkfifo "$TMPD/go"
+	tf_check_cmd "client connects" start_client "$SRV_ADDR" $port --user-timeout 10000 --send 100 --go "$TMPD/go"
+	# The client is established at the first SYN-ACK; the duplicate comes
+	# 1 s later. The data goes 2.5 s after the first.
+	slowwait 10 tf_events_ge "$cli" 2
+	first=$(tf_events "$cli" 'f["rule"] == 1' | head -n1 | cut -d' ' -f1)
+	go=$(( ${first:-0} + 2500000000 - $(tf_mono_ns) ))
+	[ "$go" -le 0 ] || tf_nap "$((go / 1000000000)).$(printf '%09d' $((go % 1000000000)))"
+	echo go >"$TMPD/go"
+	wait "${CLIENTS[-1]}"
+	CLIENTS=()
+	out=$(cat "$TMPD/idle.$port")
+	sa=$(tf_events "$cli" 'f["rule"] == 1' | wc -l)
+	drops=$(tf_events "$cli" 'f["rule"] == 2 && f["len"] > 0' | wc -l)
+	echo "# client: $out; SYN-ACKs seen by the client $sa, data segments dropped $drops"
+	tf_check_eq "SYN-ACKs at the client (the first and its retransmission)" "$sa" 2
+	tf_check_grep "the client ends by TCP_USER_TIMEOUT" "errno ETIMEDOUT" "$out"
+	tf_check_ge "data segments dropped" "$drops" 3
+	tf_reset "$cli"
+	tf_reset "$srv"
+	rm -f "$TMPD/go"
+	log_test "after 2000 counts from the handshake: a duplicate SYN-ACK 1 s later does not start the flow over"
 }
 
 test_ack3_ipv6()

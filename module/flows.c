@@ -211,21 +211,17 @@ void tf_flow_timing(struct tf_flows *fl, struct tf_pkt *pkt)
 		if ((pkt->flags & TF_FLAG_SYN) && !tf_flow_syn_repeated(f, pkt)) {
 			f->established = 0;
 			f->older = false;
-		} else if (pkt->flags & TF_FLAG_SYN) {
-			/* The same attempt again: established as it was. */
-			pkt->established = f->established != 0;
+		} else if (f->established) {
+			/* A repeated SYN or SYN-ACK changes nothing here. */
+			pkt->established = true;
 			pkt->est_start = f->older ? f->known_since :
 						    f->established;
-		} else if (!f->established) {
+		} else if (!(pkt->flags & TF_FLAG_SYN)) {
 			f->established = now;
 			/* Its first packet seen, and no SYN: an older flow. */
 			f->older = !f->last_seen;
 			pkt->established = f->older;
 			pkt->est_start = f->known_since;
-		} else {
-			pkt->established = true;
-			pkt->est_start = f->older ? f->known_since :
-						    f->established;
 		}
 		f->last_seen = now;
 	}

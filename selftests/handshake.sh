@@ -299,8 +299,7 @@ after_case()
 	# (its event), whenever start_client returned; the client arms no
 	# timer before the go, so an exec here cannot let the clock leap.
 	est=$(tf_events "$srv" 'f["rule"] == 1' | head -n1 | cut -d' ' -f1)
-	go=$(( ${est:-0} + 2500000000 - $(tf_mono_ns) ))
-	[ "$go" -le 0 ] || tf_nap "$((go / 1000000000)).$(printf '%09d' $((go % 1000000000)))"
+	tf_nap_until "$est" 2500
 	go=$(tf_mono_ns)
 	echo go >"$TMPD/go"
 	wait "${CLIENTS[-1]}"
@@ -328,7 +327,7 @@ after_case()
 # start the flow over: the same ISN is the same connection.
 test_after_dup_synack()
 {
-	local port=8086 sa first go out drops
+	local port=8086 sa first out drops
 
 	tf_reset "$srv"
 	tf_reset "$cli"
@@ -343,8 +342,7 @@ test_after_dup_synack()
 	# 1 s later. The data goes 2.5 s after the first.
 	slowwait 10 tf_events_ge "$cli" 2
 	first=$(tf_events "$cli" 'f["rule"] == 1' | head -n1 | cut -d' ' -f1)
-	go=$(( ${first:-0} + 2500000000 - $(tf_mono_ns) ))
-	[ "$go" -le 0 ] || tf_nap "$((go / 1000000000)).$(printf '%09d' $((go % 1000000000)))"
+	tf_nap_until "$first" 2500
 	echo go >"$TMPD/go"
 	wait "${CLIENTS[-1]}"
 	CLIENTS=()

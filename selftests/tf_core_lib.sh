@@ -818,6 +818,17 @@ tf_check_timeline()
 # suite looks at while a client waits is read with shell builtins only
 # (tf_nap, above, and these):
 
+# tf_nap_until NS_TS MS: tf_nap until MS ms after the event time NS_TS
+# (CLOCK_MONOTONIC ns), without exec; at once if that is past.
+tf_nap_until()
+{
+	local left
+
+	left=$(( ${1:-0} + $2 * 1000000 - $(tf_mono_ns) ))
+	[ "$left" -gt 0 ] || return 0
+	tf_nap "$((left / 1000000000)).$(printf '%09d' $((left % 1000000000)))"
+}
+
 # tf_mono_ns: CLOCK_MONOTONIC now (the events' clock), without exec.
 tf_mono_ns()
 {
